@@ -1,0 +1,242 @@
+//! The one place that prints: data on stdout, diagnostics on stderr.
+//!
+//! Every command hands its results to a [`Printer`], which knows the output format, whether
+//! colour is allowed and whether progress may be drawn. Errors are printed here and only
+//! here: `error:` first, one `caused by:` line per cause, then `hint:` lines after a blank
+//! line.
+
+#![expect(clippy::print_stdout, clippy::print_stderr, reason = "this module is the printer")]
+
+use std::fmt;
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use crate::cli::{ColorChoice, GlobalArgs};
+
+/// How a command ended when it did not fail outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Completed and found nothing wrong: exit 0.
+    Success,
+    /// Completed, but found problems (drift, validation issues): exit 1.
+    ProblemsFound,
+    /// Could not complete (usage, configuration, network, plugin failure): exit 2.
+    Failed,
+}
+
+impl Outcome {
+    /// The process exit code for this outcome.
+    pub(crate) fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Success => ExitCode::SUCCESS,
+            Outcome::ProblemsFound => ExitCode::from(1),
+            Outcome::Failed => ExitCode::from(2),
+        }
+    }
+}
+
+/// An error that carries advice for the user, printed as `hint:` lines.
+///
+/// Attach it with `anyhow::Error::new(Hinted::new(..))` or [`with_hint`]; the printer finds it
+/// anywhere in the cause chain.
+#[derive(Debug)]
+pub(crate) struct Hinted {
+    message: String,
+    hints: Vec<String>,
+}
+
+impl Hinted {
+    /// An error message with one or more hints.
+    pub(crate) fn new(message: impl Into<String>, hints: Vec<String>) -> Self {
+        Self { message: message.into(), hints }
+    }
+}
+
+impl fmt::Display for Hinted {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Hinted {}
+
+/// Builds an error with a message and a single hint.
+pub(crate) fn with_hint(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Hinted::new(message, vec![hint.into()]))
+}
+
+/// Output format chosen with `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Human-readable text.
+    #[default]
+    Human,
+    /// One JSON document (or JSON Lines for streaming commands), no colour.
+    Json,
+}
+
+/// Colours used for meaning that is also carried by words.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Tone {
+    Error,
+    Warning,
+    Success,
+    Path,
+}
+
+/// Prints data to stdout and diagnostics to stderr, honouring colour and quiet settings.
+#[derive(Debug)]
+pub(crate) struct Printer {
+    color_stdout: bool,
+    color_stderr: bool,
+    quiet: bool,
+    progress: bool,
+}
+
+impl Printer {
+    /// A printer for the given global flags.
+    pub(crate) fn new(global: &GlobalArgs) -> Self {
+        Self {
+            color_stdout: global.color.is_enabled_for_stdout(),
+            color_stderr: global.color.is_enabled_for_stderr(),
+            quiet: global.quiet,
+            progress: !global.quiet
+                && !global.no_progress
+                && global.verbose == 0
+                && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Whether progress may be drawn (interactive stderr, not quiet, not verbose).
+    pub(crate) fn is_progress_enabled(&self, format: Format) -> bool {
+        self.progress && format == Format::Human
+    }
+
+    /// Writes one line of data to stdout. A closed pipe ends the process quietly.
+    pub(crate) fn data(&self, line: impl fmt::Display) {
+        let mut stdout = std::io::stdout().lock();
+        if writeln!(stdout, "{line}").is_err() {
+            // The reader went away (for example `sfiu plugin list | head -1`): exit 0 quietly,
+            // as a well-behaved filter does.
+            #[expect(clippy::disallowed_methods, reason = "a closed stdout ends the run with 0")]
+            std::process::exit(0);
+        }
+    }
+
+    /// Writes a JSON document to stdout.
+    pub(crate) fn json(&self, value: &serde_json::Value) {
+        let text = serde_json::to_string_pretty(value)
+            .expect("a serde_json::Value always serialises");
+        self.data(text);
+    }
+
+    /// Colours text for stdout when colour is enabled.
+    pub(crate) fn paint(&self, tone: Tone, text: &str) -> String {
+        paint(self.color_stdout, tone, text)
+    }
+
+    /// A status line on stderr (suppressed by `-q`).
+    pub(crate) fn status(&self, line: impl fmt::Display) {
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+
+    /// A user-facing warning on stderr, shown without `-v`.
+    pub(crate) fn warn(&self, message: impl fmt::Display) {
+        if !self.quiet {
+            eprintln!("{} {message}", paint(self.color_stderr, Tone::Warning, "warning:"));
+        }
+    }
+
+    /// A success line on stderr.
+    pub(crate) fn success(&self, message: impl fmt::Display) {
+        if !self.quiet {
+            eprintln!("{} {message}", paint(self.color_stderr, Tone::Success, "ok:"));
+        }
+    }
+
+    /// Prints an error and its causes, then any hints found in the chain.
+    pub(crate) fn error(&self, error: &anyhow::Error) {
+        eprint!("{}", self.render_error(error));
+    }
+
+    fn render_error(&self, error: &anyhow::Error) -> String {
+        let mut text = format!("{} {error}\n", paint(self.color_stderr, Tone::Error, "error:"));
+        let mut hints = Vec::new();
+        for cause in error.chain() {
+            if let Some(hinted) = cause.downcast_ref::<Hinted>() {
+                hints.extend(hinted.hints.iter().cloned());
+            }
+        }
+        for cause in error.chain().skip(1) {
+            text.push_str(&format!("caused by: {cause}\n"));
+        }
+        if !hints.is_empty() {
+            text.push('\n');
+            for hint in hints {
+                text.push_str(&format!("{} {hint}\n", paint(self.color_stderr, Tone::Path, "hint:")));
+            }
+        }
+        text
+    }
+}
+
+fn paint(enabled: bool, tone: Tone, text: &str) -> String {
+    if !enabled {
+        return text.to_owned();
+    }
+    let code = match tone {
+        Tone::Error => "31",
+        Tone::Warning => "33",
+        Tone::Success => "32",
+        Tone::Path => "36",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+impl ColorChoice {
+    fn is_enabled_for(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+
+    /// Whether stdout may carry colour.
+    pub(crate) fn is_enabled_for_stdout(self) -> bool {
+        self.is_enabled_for(std::io::stdout().is_terminal())
+    }
+
+    /// Whether stderr may carry colour.
+    pub(crate) fn is_enabled_for_stderr(self) -> bool {
+        self.is_enabled_for(std::io::stderr().is_terminal())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain_printer() -> Printer {
+        Printer { color_stdout: false, color_stderr: false, quiet: false, progress: false }
+    }
+
+    #[test]
+    fn error_lists_causes_then_hints() {
+        let error = anyhow::Error::new(Hinted::new("no free seat", vec!["buy one".into()]))
+            .context("licence check failed for org `acme`");
+        let text = plain_printer().render_error(&error);
+        assert_eq!(
+            text,
+            "error: licence check failed for org `acme`\ncaused by: no free seat\n\nhint: buy one\n"
+        );
+    }
+
+    #[test]
+    fn colour_never_adds_no_escape_codes() {
+        assert_eq!(paint(false, Tone::Error, "x"), "x");
+        assert!(paint(true, Tone::Error, "x").contains("\x1b[31m"));
+    }
+}
