@@ -1,6 +1,10 @@
 //! Command-line definitions (clap derive). The doc comments here are the `--help` text.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::Format;
 
 /// Set up and keep healthy a least-privilege Salesforce Integration User for a third-party
 /// integration.
@@ -47,4 +51,101 @@ pub(crate) enum ColorChoice {
 
 /// The commands.
 #[derive(Debug, Subcommand)]
-pub(crate) enum Command {}
+pub(crate) enum Command {
+    /// The integration spec file: its JSON Schema, and checking a file.
+    #[command(subcommand)]
+    Spec(SpecCommand),
+
+    /// Keys and certificates for the JWT bearer flow.
+    #[command(subcommand)]
+    Cert(CertCommand),
+}
+
+/// `sfiu spec …`
+#[derive(Debug, Subcommand)]
+pub(crate) enum SpecCommand {
+    /// Print the JSON Schema of the spec file format (for editors and CI validation).
+    Schema,
+    /// Check a spec file: syntax, names, lengths, grants and acknowledgements.
+    Check(SpecCheckArgs),
+}
+
+/// Arguments of `sfiu spec check`.
+#[derive(Debug, Args)]
+pub(crate) struct SpecCheckArgs {
+    /// The spec file (TOML).
+    pub(crate) file: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
+
+/// `sfiu cert …`
+#[derive(Debug, Subcommand)]
+pub(crate) enum CertCommand {
+    /// Generate an RSA key and a self-signed certificate (the key is written with mode 0600).
+    New(CertNewArgs),
+    /// Show a certificate's subject, SHA-256 fingerprint, validity and days left.
+    ///
+    /// Exits 1 when the certificate has expired or expires within `--warn-days`.
+    Show(CertShowArgs),
+}
+
+/// Arguments of `sfiu cert new`.
+#[derive(Debug, Args)]
+pub(crate) struct CertNewArgs {
+    /// Folder to write `<name>.key.pem` and `<name>.crt.pem` into.
+    #[arg(long, default_value = ".")]
+    pub(crate) out_dir: PathBuf,
+
+    /// Base name of the two files.
+    #[arg(long, default_value = "integration")]
+    pub(crate) name: String,
+
+    /// Certificate subject common name (CN).
+    #[arg(long, default_value = "sfiu integration")]
+    pub(crate) subject: String,
+
+    /// Days the certificate is valid, 1 to 3650.
+    #[arg(long, default_value_t = 365)]
+    pub(crate) days: u32,
+
+    /// RSA key size.
+    #[arg(long, value_enum, default_value_t = KeySizeArg::Rsa2048)]
+    pub(crate) key_size: KeySizeArg,
+
+    /// Replace existing files of the same name.
+    #[arg(long)]
+    pub(crate) force: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
+
+/// RSA key sizes offered for new keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum KeySizeArg {
+    /// 2048-bit RSA (Salesforce's common choice).
+    #[value(name = "2048")]
+    Rsa2048,
+    /// 4096-bit RSA.
+    #[value(name = "4096")]
+    Rsa4096,
+}
+
+/// Arguments of `sfiu cert show`.
+#[derive(Debug, Args)]
+pub(crate) struct CertShowArgs {
+    /// Certificate file: PEM, DER, or the bare base64 body.
+    pub(crate) file: PathBuf,
+
+    /// Report a problem (exit 1) when fewer days than this are left.
+    #[arg(long, default_value_t = 30, env = "SFIU_CERT_WARN_DAYS")]
+    pub(crate) warn_days: u32,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
