@@ -67,6 +67,7 @@ pub use names::{
 pub use plan::{
     APEX_CLASS_ENTITY, Action, CUSTOM_PERMISSION_ENTITY, Change, DesiredApp, DesiredCertificate,
     DesiredPermissionSet, DesiredState, DesiredUser, FieldPermissionRow, LicenseSeats,
+    OBJECTS_WITHOUT_OBJECT_PERMISSIONS, is_without_object_permissions,
     ObjectPermissionRow, ObservedApp, ObservedAssignment, ObservedOrg, ObservedPermissionSet,
     ObservedUser, Operation, Plan, PlanOptions, Resource, SetupEntityAccessRow, Step, Value,
 };

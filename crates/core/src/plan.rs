@@ -99,6 +99,20 @@ pub struct DesiredApp {
     pub pre_authorized_permission_set: String,
 }
 
+/// Objects every user reads without an `ObjectPermissions` row, and which the
+/// `ObjectPermissions.SobjectType` picklist does not offer (Salesforce refuses a row for
+/// them with a restricted-picklist error). A grant on them stays in the requirements, for
+/// the runbook and the access proof, but never becomes a row.
+pub const OBJECTS_WITHOUT_OBJECT_PERMISSIONS: &[&str] =
+    &["User", "Organization", "Profile", "Group", "RecordType", "BusinessHours"];
+
+/// Whether `object` is one of [`OBJECTS_WITHOUT_OBJECT_PERMISSIONS`].
+pub fn is_without_object_permissions(object: &str) -> bool {
+    OBJECTS_WITHOUT_OBJECT_PERMISSIONS
+        .iter()
+        .any(|name| name.eq_ignore_ascii_case(object))
+}
+
 /// Everything `apply` should leave in the org.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesiredState {
@@ -139,6 +153,7 @@ impl DesiredState {
             objects: requirements
                 .objects
                 .iter()
+                .filter(|grant| !is_without_object_permissions(&grant.object))
                 .map(|grant| (grant.object.clone(), grant.access))
                 .collect(),
             fields: requirements
@@ -376,6 +391,21 @@ pub enum Step {
     LoginTest,
 }
 
+impl fmt::Display for Step {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(match self {
+            Self::LicenseCheck => "licence check",
+            Self::User => "user",
+            Self::PslAssignment => "permission set licence",
+            Self::PermissionSet => "permission set",
+            Self::PermissionSetAssignment => "permission set assignment",
+            Self::Certificate => "certificate",
+            Self::App => "app",
+            Self::LoginTest => "login test",
+        })
+    }
+}
+
 /// What an action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -405,7 +435,8 @@ impl Operation {
         )
     }
 
-    fn symbol(self) -> char {
+    /// The diff marker: `+` create or assign, `~` update, `-` delete, `!` extra, `?` check.
+    pub fn symbol(self) -> char {
         match self {
             Self::Check => '?',
             Self::Create | Self::Assign => '+',
@@ -416,7 +447,8 @@ impl Operation {
         }
     }
 
-    fn verb(self) -> &'static str {
+    /// The verb, e.g. `create`.
+    pub fn verb(self) -> &'static str {
         match self {
             Self::Check => "check",
             Self::Create => "create",
@@ -1319,7 +1351,9 @@ impl Plan {
     fn resolve_app_kind(&mut self, desired: &DesiredState, observed: &ObservedOrg) -> AppKind {
         match (desired.app.kind, &observed.app) {
             (AppKind::Auto, Some(app)) => app.kind,
-            (AppKind::Auto, None) => AppKind::ExternalClientApp,
+            // A new app starts as a Connected App; where the org refuses to create one (the
+            // Spring '26 default), the runner falls back to an External Client App.
+            (AppKind::Auto, None) => AppKind::ConnectedApp,
             (kind, Some(app)) if app.kind != kind => {
                 self.block(
                     codes::APP_KIND_MISMATCH,

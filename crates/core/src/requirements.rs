@@ -707,6 +707,40 @@ impl Requirements {
         self.normalise();
     }
 
+    /// Drops grants needed only for vendor features that are off: a grant stays when any of
+    /// its reasons is not feature-bound, or names a feature in `enabled` (compared
+    /// case-insensitively). Returns how many grants were dropped.
+    pub fn retain_enabled_features(&mut self, enabled: &[String]) -> usize {
+        let keep = |provenance: &[Provenance]| {
+            provenance.is_empty()
+                || provenance.iter().any(|entry| match &entry.need {
+                    Need::WhenFeature(feature) => {
+                        enabled.iter().any(|on| on.eq_ignore_ascii_case(feature))
+                    }
+                    _ => true,
+                })
+        };
+        let before = self.grant_count();
+        self.objects.retain(|grant| keep(&grant.provenance));
+        self.fields.retain(|grant| keep(&grant.provenance));
+        self.system_permissions.retain(|grant| keep(&grant.provenance));
+        self.apex_classes.retain(|grant| keep(&grant.provenance));
+        self.custom_permissions.retain(|grant| keep(&grant.provenance));
+        self.package_permission_sets.retain(|grant| keep(&grant.provenance));
+        self.oauth_scopes.retain(|grant| keep(&grant.provenance));
+        before - self.grant_count()
+    }
+
+    fn grant_count(&self) -> usize {
+        self.objects.len()
+            + self.fields.len()
+            + self.system_permissions.len()
+            + self.apex_classes.len()
+            + self.custom_permissions.len()
+            + self.package_permission_sets.len()
+            + self.oauth_scopes.len()
+    }
+
     /// Merges duplicate entries within each list (see [`Requirements::merge`]).
     pub fn normalise(&mut self) {
         self.objects = merge_by_key(
@@ -796,10 +830,16 @@ mod tests {
     #[test]
     fn access_serialises_as_a_list_of_rights() {
         let access = ObjectAccess::from_rights(&[ObjectRight::Edit, ObjectRight::Read]);
-        assert_eq!(serde_json::to_string(&access).unwrap(), r#"["read","edit"]"#);
+        assert_eq!(
+            serde_json::to_string(&access).unwrap(),
+            r#"["read","edit"]"#
+        );
         let parsed: ObjectAccess = serde_json::from_str(r#"["view-all-records","read"]"#).unwrap();
         assert!(parsed.read && parsed.view_all_records && !parsed.edit);
-        assert_eq!(serde_json::to_string(&FieldAccess::READ_EDIT).unwrap(), r#"["read","edit"]"#);
+        assert_eq!(
+            serde_json::to_string(&FieldAccess::READ_EDIT).unwrap(),
+            r#"["read","edit"]"#
+        );
     }
 
     #[test]
@@ -821,7 +861,10 @@ mod tests {
         check(&[Read, Edit, Delete], "");
         check(&[Read, Delete], "delete<-edit");
         check(&[ViewAllRecords], "view-all-records<-read");
-        check(&[Read, ModifyAllRecords], "modify-all-records<-edit+delete+view-all-records");
+        check(
+            &[Read, ModifyAllRecords],
+            "modify-all-records<-edit+delete+view-all-records",
+        );
         check(&[Read, Edit, Delete, ViewAllRecords, ModifyAllRecords], "");
         assert_eq!(
             ObjectAccess::from_rights(&[ModifyAllRecords]).with_prerequisites(),
@@ -832,7 +875,14 @@ mod tests {
     #[test]
     fn removing_a_right_removes_its_dependants() {
         use ObjectRight::*;
-        let full = ObjectAccess::from_rights(&[Read, Create, Edit, Delete, ViewAllRecords, ModifyAllRecords]);
+        let full = ObjectAccess::from_rights(&[
+            Read,
+            Create,
+            Edit,
+            Delete,
+            ViewAllRecords,
+            ModifyAllRecords,
+        ]);
         assert_eq!(
             full.without(ObjectAccess::from_rights(&[Edit])),
             ObjectAccess::from_rights(&[Read, Create, ViewAllRecords])
@@ -848,7 +898,10 @@ mod tests {
     fn merge_unions_access_and_keeps_every_provenance() {
         use ObjectRight::*;
         let mut left = Requirements {
-            objects: vec![object("Contact", &[Read], "hubspot/read-only"), object("Lead", &[Read], "hubspot/read-only")],
+            objects: vec![
+                object("Contact", &[Read], "hubspot/read-only"),
+                object("Lead", &[Read], "hubspot/read-only"),
+            ],
             system_permissions: vec![SystemPermissionGrant {
                 name: "PermissionsApiEnabled".into(),
                 provenance: vec![provenance("hubspot", Need::Diagnostic)],
@@ -869,8 +922,16 @@ mod tests {
                 },
             ],
             fields: vec![
-                FieldGrant { field: "Contact.Email".into(), access: FieldAccess::READ, provenance: vec![] },
-                FieldGrant { field: "Contact.Email".into(), access: FieldAccess::READ_EDIT, provenance: vec![] },
+                FieldGrant {
+                    field: "Contact.Email".into(),
+                    access: FieldAccess::READ,
+                    provenance: vec![],
+                },
+                FieldGrant {
+                    field: "Contact.Email".into(),
+                    access: FieldAccess::READ_EDIT,
+                    provenance: vec![],
+                },
             ],
             license_fit: LicenseFit::Unknown,
             ..Requirements::default()
@@ -881,12 +942,23 @@ mod tests {
         let contact = left.object("CONTACT").unwrap();
         assert_eq!(contact.object, "Contact", "first spelling wins");
         assert_eq!(contact.access, ObjectAccess::from_rights(&[Read, Edit]));
-        let origins: Vec<&str> = contact.provenance.iter().map(|p| p.origin.as_str()).collect();
+        let origins: Vec<&str> = contact
+            .provenance
+            .iter()
+            .map(|p| p.origin.as_str())
+            .collect();
         assert_eq!(origins, ["hubspot/read-only", "spec"]);
 
         assert_eq!(left.system_permissions.len(), 1);
-        assert_eq!(left.system_permissions[0].provenance.len(), 2, "identical provenance kept once");
-        assert_eq!(strongest_need(&left.system_permissions[0].provenance), Need::Required);
+        assert_eq!(
+            left.system_permissions[0].provenance.len(),
+            2,
+            "identical provenance kept once"
+        );
+        assert_eq!(
+            strongest_need(&left.system_permissions[0].provenance),
+            Need::Required
+        );
         assert_eq!(left.fields.len(), 1);
         assert_eq!(left.fields[0].access, FieldAccess::READ_EDIT);
         assert_eq!(left.license_fit, LicenseFit::Unknown);
@@ -896,20 +968,56 @@ mod tests {
     fn requirements_round_trip_through_json_with_stable_names() {
         let requirements = Requirements {
             objects: vec![ObjectGrant {
-                vendor_documented: Some(ObjectAccess::from_rights(&[ObjectRight::Read, ObjectRight::ModifyAllRecords])),
+                vendor_documented: Some(ObjectAccess::from_rights(&[
+                    ObjectRight::Read,
+                    ObjectRight::ModifyAllRecords,
+                ])),
                 ..object("Lead", &[ObjectRight::Read], "hubspot")
             }],
-            oauth_scopes: vec![OAuthScopeGrant { scope: "api".into(), provenance: vec![] }],
+            oauth_scopes: vec![OAuthScopeGrant {
+                scope: "api".into(),
+                provenance: vec![],
+            }],
             user_shape: UserShape::VerifyExisting("b2bmaintegration@*.ext".into()),
             ..Requirements::default()
         };
         let json = serde_json::to_value(&requirements).unwrap();
         assert_eq!(json["objects"][0]["provenance"][0]["need"], "required");
-        assert_eq!(json["user_shape"]["verify-existing"], "b2bmaintegration@*.ext");
+        assert_eq!(
+            json["user_shape"]["verify-existing"],
+            "b2bmaintegration@*.ext"
+        );
         assert_eq!(json["license_fit"], "unknown");
         let need: Need = serde_json::from_str(r#"{"when-feature":"deal-sync"}"#).unwrap();
         assert_eq!(need, Need::WhenFeature("deal-sync".into()));
         let back: Requirements = serde_json::from_value(json).unwrap();
         assert_eq!(back, requirements);
+    }
+
+    #[test]
+    fn feature_bound_grants_follow_the_enabled_features() {
+        let feature_bound = |name: &str, feature: &str| SystemPermissionGrant {
+            name: name.into(),
+            provenance: vec![Provenance {
+                need: Need::WhenFeature(feature.into()),
+                ..Provenance::from_spec(None)
+            }],
+        };
+        let mut requirements = Requirements {
+            system_permissions: vec![
+                feature_bound("PermissionsModifyMetadata", "legacy-visualforce"),
+                feature_bound("PermissionsViewSetup", "deal-sync"),
+                SystemPermissionGrant {
+                    name: "PermissionsApiEnabled".into(),
+                    provenance: vec![Provenance::from_spec(None)],
+                },
+            ],
+            ..Requirements::default()
+        };
+        let dropped = requirements.retain_enabled_features(&["Deal-Sync".to_owned()]);
+        assert_eq!(dropped, 1);
+        let names = requirements.system_permission_names();
+        assert!(names.contains("PermissionsViewSetup") && names.contains("PermissionsApiEnabled"));
+        assert!(!names.contains("PermissionsModifyMetadata"));
     }
 }

@@ -121,7 +121,8 @@ pub struct PermissionSetSpec {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AppKind {
-    /// Keep whatever app of that name exists; create an External Client App otherwise.
+    /// Keep whatever app of that name exists; otherwise create a Connected App, or an External
+    /// Client App where the org refuses new Connected Apps (the Spring '26 default).
     #[default]
     Auto,
     /// An External Client App (the only kind customers may create since Spring '26).
@@ -460,7 +461,12 @@ email = "dw@acme.example"
             "{MINIMAL}[certificate]\nsource = \"file\"\npath = \"certs/missing.crt\"\n"
         ))
         .unwrap();
-        assert_eq!(spec.certificate, CertificateSource::File { path: "certs/missing.crt".into() });
+        assert_eq!(
+            spec.certificate,
+            CertificateSource::File {
+                path: "certs/missing.crt".into()
+            }
+        );
     }
 
     #[test]
@@ -508,19 +514,59 @@ email = "dw@acme.example"
         let mut properties = Vec::new();
         collect_properties(&schema, &mut properties);
         for field in [
-            "id", "description", "plugin", "preset", "features", "user", "username", "email",
-            "first_name", "last_name", "alias", "time_zone_sid_key", "locale_sid_key",
-            "language_locale_key", "email_encoding_key", "permission_set", "name", "label",
-            "app", "kind", "contact_email", "certificate", "source", "path",
-            "acknowledge_dangerous", "allow_unlisted_permissions", "grants", "objects",
-            "object", "access", "reason", "fields", "field", "system_permissions",
-            "apex_classes", "custom_permissions", "package_permission_sets", "namespace",
-            "oauth_scopes", "remove",
+            "id",
+            "description",
+            "plugin",
+            "preset",
+            "features",
+            "user",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "alias",
+            "time_zone_sid_key",
+            "locale_sid_key",
+            "language_locale_key",
+            "email_encoding_key",
+            "permission_set",
+            "name",
+            "label",
+            "app",
+            "kind",
+            "contact_email",
+            "certificate",
+            "source",
+            "path",
+            "acknowledge_dangerous",
+            "allow_unlisted_permissions",
+            "grants",
+            "objects",
+            "object",
+            "access",
+            "reason",
+            "fields",
+            "field",
+            "system_permissions",
+            "apex_classes",
+            "custom_permissions",
+            "package_permission_sets",
+            "namespace",
+            "oauth_scopes",
+            "remove",
         ] {
-            assert!(properties.iter().any(|p| p == field), "schema lacks `{field}`");
+            assert!(
+                properties.iter().any(|p| p == field),
+                "schema lacks `{field}`"
+            );
         }
         let text = spec_json_schema();
-        for value in ["external-client-app", "connected-app", "modify-all-records", "generate"] {
+        for value in [
+            "external-client-app",
+            "connected-app",
+            "modify-all-records",
+            "generate",
+        ] {
             assert!(text.contains(value), "schema lacks `{value}`");
         }
     }

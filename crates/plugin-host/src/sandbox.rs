@@ -110,6 +110,11 @@ fn classify(error: &wasmtime::Error, store: &mut Store<State>, host: &Host, plug
         Trap::UnreachableCodeReached => {
             LimitKind::Trap("unreachable instruction executed (a panic in the plugin)".into())
         }
+        // Rust guests keep big frames on a shadow stack in linear memory; overflowing it
+        // walks below address 0, which wasm reports as an out-of-bounds access.
+        Trap::MemoryOutOfBounds => LimitKind::Trap(
+            "out of bounds memory access (in a Rust plugin, usually its stack overflowing)".into(),
+        ),
         other => LimitKind::Trap(other.to_string()),
     };
     Error::Trapped { plugin: plugin.to_owned(), limit }

@@ -125,6 +125,9 @@ pub struct AppRecord {
     pub developer_name: String,
     /// The app's label.
     pub label: String,
+    /// The contact e-mail on the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
     /// The consumer key with all but its ends masked, e.g. `3MVG9…x7Qa`.
     pub consumer_key_masked: String,
     /// Where the full consumer key was written for the vendor, if it was.
@@ -277,6 +280,7 @@ impl Runbook {
                 kind: "External Client App".to_owned(),
                 developer_name: "sfiu_hubspot".to_owned(),
                 label: "sfiu: HubSpot".to_owned(),
+                contact_email: Some("integration-hubspot@acme.example".to_owned()),
                 consumer_key_masked: "3MVG…Qa9x".to_owned(),
                 consumer_key_path: Some("out/hubspot/consumer-key.txt".to_owned()),
                 scopes: vec!["api".to_owned()],

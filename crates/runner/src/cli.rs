@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::commands::setup::SetupArgs;
+use crate::commands::sim::SimCommand;
 use crate::output::Format;
 
 /// Set up and keep healthy a least-privilege Salesforce Integration User for a third-party
@@ -52,6 +54,23 @@ pub(crate) enum ColorChoice {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Show what `apply` would change in the org, and every problem, without writing.
+    Plan(SetupArgs),
+
+    /// Set up the integration user end to end: licence check, user, permission set licence,
+    /// permission set, assignment, key and certificate, app, JWT login test, runbook.
+    Apply(SetupArgs),
+
+    /// Test an existing setup: JWT login as the integration user and the access proof.
+    Verify(SetupArgs),
+
+    /// Regenerate the runbook from the org's current state.
+    Runbook(SetupArgs),
+
+    /// Run the simulated Salesforce org on its own.
+    #[command(subcommand)]
+    Sim(SimCommand),
+
     /// The integration spec file: its JSON Schema, and checking a file.
     #[command(subcommand)]
     Spec(SpecCommand),

@@ -5,8 +5,12 @@
 
 mod cli;
 mod commands;
+mod integration;
+mod job;
 mod logging;
+mod org;
 mod output;
+mod plugins;
 
 use std::process::ExitCode;
 

@@ -164,11 +164,17 @@ impl Printer {
     fn render_error(&self, error: &anyhow::Error) -> String {
         let mut text = format!("{} {error}\n", paint(self.color_stderr, Tone::Error, "error:"));
         let mut hints = Vec::new();
-        for cause in error.chain() {
+        // A hint is either the outermost context or the root error; anyhow finds the former
+        // only through the error itself, the latter through the chain.
+        if let Some(hinted) = error.downcast_ref::<Hinted>() {
+            hints.extend(hinted.hints.iter().cloned());
+        }
+        for cause in error.chain().skip(1) {
             if let Some(hinted) = cause.downcast_ref::<Hinted>() {
                 hints.extend(hinted.hints.iter().cloned());
             }
         }
+        hints.dedup();
         for cause in error.chain().skip(1) {
             text.push_str(&format!("caused by: {cause}\n"));
         }

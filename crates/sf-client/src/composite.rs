@@ -216,7 +216,8 @@ impl Session {
     }
 }
 
-/// Adds `"attributes": {"type": <sobject>}`, which Collections needs on every record.
+/// Adds `"attributes": {"type": <sobject>}`, which Collections needs on every record,
+/// unless the record already names its type.
 fn with_attributes<R: Serialize>(sobject: &str, record: &R) -> Result<Value> {
     let not_object = |detail: String| Error::InvalidArgument {
         what: "collection record",
@@ -226,6 +227,14 @@ fn with_attributes<R: Serialize>(sobject: &str, record: &R) -> Result<Value> {
     let Value::Object(mut fields) = value else {
         return Err(not_object("expected a JSON object".into()));
     };
+    // Collections accepts several types in one call; a record naming its own type keeps it.
+    if fields
+        .get("attributes")
+        .and_then(|attributes| attributes.get("type"))
+        .is_some_and(Value::is_string)
+    {
+        return Ok(Value::Object(fields));
+    }
     let mut attributes = Map::new();
     attributes.insert("type".into(), Value::String(sobject.to_owned()));
     fields.insert("attributes".into(), Value::Object(attributes));

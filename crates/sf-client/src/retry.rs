@@ -4,6 +4,10 @@
 //! their own; everything else (a bad field, a refused grant) fails the same way every time,
 //! so only the former are retried, a bounded number of times, with jittered exponential
 //! backoff so that parallel runs do not retry in lock step.
+//!
+//! A timeout or a dropped connection after a create was sent may mean the create happened;
+//! callers that cannot tolerate a duplicate should set [`RetryPolicy::none`] for that call's
+//! client or look the record up before retrying themselves.
 
 use std::time::Duration;
 

@@ -51,9 +51,13 @@ impl Element {
                     push_child(&mut stack, element)?;
                 }
                 Event::End(_) => {
-                    let element = stack
+                    let mut element = stack
                         .pop()
                         .ok_or_else(|| XmlError("unbalanced end tag".into()))?;
+                    // Indentation between child elements is not content.
+                    if !element.children.is_empty() && element.text.trim().is_empty() {
+                        element.text.clear();
+                    }
                     push_child(&mut stack, element)?;
                 }
                 Event::Text(text) => {

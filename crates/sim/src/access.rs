@@ -46,7 +46,11 @@ fn flag(record: &serde_json::Map<String, Value>, name: &str) -> bool {
 pub(crate) fn permission_set_ids(org: &OrgData, user_id: &str) -> Vec<String> {
     org.table("PermissionSetAssignment")
         .filter(|a| a.get("AssigneeId").and_then(Value::as_str) == Some(user_id))
-        .filter_map(|a| a.get("PermissionSetId").and_then(Value::as_str).map(str::to_owned))
+        .filter_map(|a| {
+            a.get("PermissionSetId")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .collect()
 }
 
@@ -60,21 +64,33 @@ impl Access {
         };
         let sets = permission_set_ids(org, user_id);
         for set_id in &sets {
-            let Some(set) = org.get("PermissionSet", set_id) else { continue };
+            let Some(set) = org.get("PermissionSet", set_id) else {
+                continue;
+            };
             for name in schema::SYSTEM_PERMISSIONS {
                 if flag(set, &format!("Permissions{name}")) {
                     access.system.insert((*name).to_owned());
                 }
             }
         }
-        access.all = access.system.contains("ModifyAllData") || access.system.contains("ViewAllData");
+        access.all =
+            access.system.contains("ModifyAllData") || access.system.contains("ViewAllData");
         for row in org.table("ObjectPermissions") {
-            let parent = row.get("ParentId").and_then(Value::as_str).unwrap_or_default();
+            let parent = row
+                .get("ParentId")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             if !sets.iter().any(|s| s == parent) {
                 continue;
             }
-            let object = row.get("SobjectType").and_then(Value::as_str).unwrap_or_default();
-            let bits = access.objects.entry(object.to_ascii_lowercase()).or_default();
+            let object = row
+                .get("SobjectType")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let bits = access
+                .objects
+                .entry(object.to_ascii_lowercase())
+                .or_default();
             bits.read |= flag(row, "PermissionsRead");
             bits.create |= flag(row, "PermissionsCreate");
             bits.edit |= flag(row, "PermissionsEdit");
@@ -82,7 +98,10 @@ impl Access {
             bits.view_all_fields |= flag(row, "PermissionsViewAllFields");
         }
         for row in org.table("FieldPermissions") {
-            let parent = row.get("ParentId").and_then(Value::as_str).unwrap_or_default();
+            let parent = row
+                .get("ParentId")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             if !sets.iter().any(|s| s == parent) {
                 continue;
             }
@@ -95,11 +114,16 @@ impl Access {
     }
 
     fn bits(&self, object: &ObjectDef) -> ObjectBits {
-        self.objects.get(&object.name.to_ascii_lowercase()).copied().unwrap_or_default()
+        self.objects
+            .get(&object.name.to_ascii_lowercase())
+            .copied()
+            .unwrap_or_default()
     }
 
     fn is_universal(&self, object: &ObjectDef) -> bool {
-        self.universal.iter().any(|o| o.eq_ignore_ascii_case(object.name))
+        self.universal
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(object.name))
     }
 
     /// Whether the object is visible at all (query, describe, read).
@@ -174,7 +198,9 @@ pub(crate) fn has_integration_psl(org: &OrgData, user_id: &str) -> bool {
 
 /// Whether a user's licences allow any permission on an object.
 pub(crate) fn license_allows(org: &OrgData, user_id: &str, object: &str) -> bool {
-    let Some(license) = license_name(org, user_id) else { return true };
+    let Some(license) = license_name(org, user_id) else {
+        return true;
+    };
     if license != INTEGRATION_LICENSE {
         return true;
     }
@@ -188,19 +214,31 @@ pub(crate) fn license_allows(org: &OrgData, user_id: &str, object: &str) -> bool
 
 /// The first permission a set grants on an object that the user's licence refuses, as
 /// `(permission label, object label)`.
-pub(crate) fn license_denial(org: &OrgData, user_id: &str, set_id: &str) -> Option<(String, String)> {
+pub(crate) fn license_denial(
+    org: &OrgData,
+    user_id: &str,
+    set_id: &str,
+) -> Option<(String, String)> {
     let mut rows: Vec<_> = org
         .table("ObjectPermissions")
         .filter(|r| r.get("ParentId").and_then(Value::as_str) == Some(set_id))
         .collect();
-    rows.sort_by_key(|r| r.get("SobjectType").and_then(Value::as_str).unwrap_or_default().to_owned());
+    rows.sort_by_key(|r| {
+        r.get("SobjectType")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    });
     for row in rows {
-        let object = row.get("SobjectType").and_then(Value::as_str).unwrap_or_default();
-        if let Some(label) = granted_label(row) {
-            if !license_allows(org, user_id, object) {
-                let object_label = schema::object(object).map_or(object, |o| o.label);
-                return Some((label.to_owned(), object_label.to_owned()));
-            }
+        let object = row
+            .get("SobjectType")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if let Some(label) = granted_label(row)
+            && !license_allows(org, user_id, object)
+        {
+            let object_label = schema::object(object).map_or(object, |o| o.label);
+            return Some((label.to_owned(), object_label.to_owned()));
         }
     }
     None

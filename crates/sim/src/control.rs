@@ -75,7 +75,10 @@ impl Fault {
     }
 
     fn matches(&self, method: &str, path: &str) -> bool {
-        self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method)) && glob(&self.path, path)
+        self.method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && glob(&self.path, path)
     }
 }
 
@@ -114,7 +117,7 @@ pub struct LoggedRequest {
     pub path: String,
     /// The raw query string, if any.
     pub query: Option<String>,
-    /// Response status.
+    /// Response status (0 for a request held by a hang fault, logged before it waits).
     pub status: u16,
     /// Whether the request could change data (POST, PATCH, PUT, DELETE; SOAP writes included).
     pub is_write: bool,
@@ -151,7 +154,11 @@ pub(crate) struct Control {
 
 impl Control {
     pub(crate) fn add_fault(&mut self, fault: Fault) {
-        self.faults.push(ActiveFault { fault, seen: 0, fired: 0 });
+        self.faults.push(ActiveFault {
+            fault,
+            seen: 0,
+            fired: 0,
+        });
     }
 
     pub(crate) fn clear_faults(&mut self) {
@@ -166,7 +173,10 @@ impl Control {
                 continue;
             }
             active.seen += 1;
-            if action.is_none() && active.seen >= active.fault.nth && active.fired < active.fault.times {
+            if action.is_none()
+                && active.seen >= active.fault.nth
+                && active.fired < active.fault.times
+            {
                 active.fired += 1;
                 action = Some(active.fault.action.clone());
             }
@@ -179,7 +189,11 @@ impl Control {
         if entry.is_write {
             self.counters.writes += 1;
         }
-        *self.counters.by_route.entry(format!("{} {}", entry.method, entry.path)).or_default() += 1;
+        *self
+            .counters
+            .by_route
+            .entry(format!("{} {}", entry.method, entry.path))
+            .or_default() += 1;
         entry.seq = self.counters.total;
         self.log.push(entry);
     }
@@ -204,7 +218,10 @@ mod tests {
 
     #[test]
     fn globs_match_paths() {
-        assert!(glob("/services/data/*/query*", "/services/data/v66.0/query"));
+        assert!(glob(
+            "/services/data/*/query*",
+            "/services/data/v66.0/query"
+        ));
         assert!(glob("*", "/anything"));
         assert!(!glob("/services/oauth2/token", "/services/oauth2/tokens"));
         assert!(glob("/a/*/c", "/a/b/c"));

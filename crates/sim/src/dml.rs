@@ -40,7 +40,11 @@ pub(crate) fn object_for_dml(access: &Access, name: &str) -> DmlResult<&'static 
 }
 
 fn insufficient() -> RestError {
-    bad("INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id", &[])
+    bad(
+        "INSUFFICIENT_ACCESS_OR_READONLY",
+        "insufficient access rights on object id",
+        &[],
+    )
 }
 
 /// Checks and converts the body fields of a create or update.
@@ -69,7 +73,11 @@ fn clean_fields(
                 &[],
             )));
         };
-        let writable = if creating { field.createable } else { field.updateable };
+        let writable = if creating {
+            field.createable
+        } else {
+            field.updateable
+        };
         if !writable || !access.can_edit_field(def, field) {
             not_writable.push(field.name);
             continue;
@@ -89,7 +97,11 @@ fn clean_fields(
             .fields
             .iter()
             .filter(|f| f.is_required())
-            .filter(|f| clean.get(f.name).is_none_or(|v| v.is_null() || v.as_str() == Some("")))
+            .filter(|f| {
+                clean
+                    .get(f.name)
+                    .is_none_or(|v| v.is_null() || v.as_str() == Some(""))
+            })
             .map(|f| f.name)
             .collect();
         if !missing.is_empty() {
@@ -103,7 +115,12 @@ fn clean_fields(
     Ok(clean)
 }
 
-fn check_value(org: &OrgData, def: &ObjectDef, field: &FieldDef, value: &Value) -> DmlResult<Value> {
+fn check_value(
+    org: &OrgData,
+    def: &ObjectDef,
+    field: &FieldDef,
+    value: &Value,
+) -> DmlResult<Value> {
     if value.is_null() {
         if !field.nillable && !field.defaulted {
             return Err(bad(
@@ -121,7 +138,10 @@ fn check_value(org: &OrgData, def: &ObjectDef, field: &FieldDef, value: &Value) 
         ))
     };
     match &field.kind {
-        FieldType::Boolean => value.as_bool().map(Value::Bool).ok_or_else(|| mismatch("boolean")),
+        FieldType::Boolean => value
+            .as_bool()
+            .map(Value::Bool)
+            .ok_or_else(|| mismatch("boolean")),
         FieldType::Int | FieldType::Double | FieldType::Currency => match value {
             Value::Number(_) => Ok(value.clone()),
             Value::String(s) => s
@@ -153,7 +173,7 @@ fn check_value(org: &OrgData, def: &ObjectDef, field: &FieldDef, value: &Value) 
             if org.get(target.name, &id).is_none() {
                 return Err(bad(
                     "INVALID_CROSS_REFERENCE_KEY",
-                    format!("invalid cross reference id"),
+                    "invalid cross reference id".to_string(),
                     &[field.name],
                 ));
             }
@@ -166,14 +186,17 @@ fn check_value(org: &OrgData, def: &ObjectDef, field: &FieldDef, value: &Value) 
                 Value::Bool(b) => b.to_string(),
                 _ => return Err(mismatch("string")),
             };
-            if let FieldType::Text(max) = field.kind {
-                if text.chars().count() > max as usize {
-                    return Err(bad(
-                        "STRING_TOO_LONG",
-                        format!("{}: data value too large: {text} (max length={max})", field.label),
-                        &[field.name],
-                    ));
-                }
+            if let FieldType::Text(max) = field.kind
+                && text.chars().count() > max as usize
+            {
+                return Err(bad(
+                    "STRING_TOO_LONG",
+                    format!(
+                        "{}: data value too large: {text} (max length={max})",
+                        field.label
+                    ),
+                    &[field.name],
+                ));
             }
             if field.kind == FieldType::Email && !text.is_empty() && !is_email(&text) {
                 return Err(bad(
@@ -202,13 +225,20 @@ fn json_kind(value: &Value) -> &'static str {
 
 fn is_email(text: &str) -> bool {
     match text.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && domain.contains('.') && !domain.ends_with('.'),
+        Some((local, domain)) => {
+            !local.is_empty() && domain.contains('.') && !domain.ends_with('.')
+        }
         None => false,
     }
 }
 
 /// Creates a record; returns its id.
-pub(crate) fn create(org: &mut OrgData, access: &Access, object: &str, body: &Value) -> DmlResult<String> {
+pub(crate) fn create(
+    org: &mut OrgData,
+    access: &Access,
+    object: &str,
+    body: &Value,
+) -> DmlResult<String> {
     let def = object_for_dml(access, object)?;
     if !def.createable {
         return Err(bad(
@@ -228,7 +258,13 @@ pub(crate) fn create(org: &mut OrgData, access: &Access, object: &str, body: &Va
 }
 
 /// Updates a record.
-pub(crate) fn update(org: &mut OrgData, access: &Access, object: &str, id: &str, body: &Value) -> DmlResult<()> {
+pub(crate) fn update(
+    org: &mut OrgData,
+    access: &Access,
+    object: &str,
+    id: &str,
+    body: &Value,
+) -> DmlResult<()> {
     let def = object_for_dml(access, object)?;
     let id = existing_id(org, def, id)?;
     if !def.updateable {
@@ -250,9 +286,15 @@ pub(crate) fn update(org: &mut OrgData, access: &Access, object: &str, id: &str,
     before_update(org, def, &old, &mut new)?;
     new.insert("LastModifiedDate".into(), Value::String(now_string()));
     new.insert("SystemModstamp".into(), Value::String(now_string()));
-    new.insert("LastModifiedById".into(), Value::String(access.user_id.clone()));
+    new.insert(
+        "LastModifiedById".into(),
+        Value::String(access.user_id.clone()),
+    );
     derive_fields(def, &mut new);
-    if def.name == "FieldPermissions" && !bool_of(&new, "PermissionsRead") && !bool_of(&new, "PermissionsEdit") {
+    if def.name == "FieldPermissions"
+        && !bool_of(&new, "PermissionsRead")
+        && !bool_of(&new, "PermissionsEdit")
+    {
         // A FieldPermissions row without Read is removed by the platform.
         org.remove(def.name, &id);
         return Ok(());
@@ -288,7 +330,9 @@ fn existing_id(org: &OrgData, def: &ObjectDef, id: &str) -> DmlResult<String> {
 
 /// Deletes a record and what hangs off it.
 pub(crate) fn delete_unchecked(org: &mut OrgData, object: &str, id: &str) -> DmlResult<()> {
-    let Some(old) = org.get(object, id).cloned() else { return Err(RestError::not_found()) };
+    let Some(old) = org.get(object, id).cloned() else {
+        return Err(RestError::not_found());
+    };
     match object {
         "PermissionSet" => {
             if bool_of(&old, "IsOwnedByProfile") {
@@ -328,7 +372,10 @@ fn remove_where(org: &mut OrgData, object: &str, field: &str, id: &str) {
 
 fn bump(org: &mut OrgData, object: &str, id: &str, delta: i64) {
     if let Some(record) = org.get_mut(object, id) {
-        let used = record.get("UsedLicenses").and_then(Value::as_i64).unwrap_or(0);
+        let used = record
+            .get("UsedLicenses")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
         record.insert("UsedLicenses".into(), Value::from((used + delta).max(0)));
     }
 }
@@ -336,18 +383,28 @@ fn bump(org: &mut OrgData, object: &str, id: &str, delta: i64) {
 /// `(total, used, name)` of a licence record.
 fn seats(record: &Record, name_field: &str) -> (i64, i64, String) {
     (
-        record.get("TotalLicenses").and_then(Value::as_i64).unwrap_or(0),
-        record.get("UsedLicenses").and_then(Value::as_i64).unwrap_or(0),
+        record
+            .get("TotalLicenses")
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
+        record
+            .get("UsedLicenses")
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
         str_of(record, name_field).unwrap_or_default().to_owned(),
     )
 }
 
 fn user_license_of_profile(org: &OrgData, profile_id: &str) -> Option<String> {
-    org.get("Profile", profile_id).and_then(|p| str_of(p, "UserLicenseId")).map(str::to_owned)
+    org.get("Profile", profile_id)
+        .and_then(|p| str_of(p, "UserLicenseId"))
+        .map(str::to_owned)
 }
 
 fn check_seat(org: &OrgData, license_id: &str) -> DmlResult<()> {
-    let Some(license) = org.get("UserLicense", license_id) else { return Ok(()) };
+    let Some(license) = org.get("UserLicense", license_id) else {
+        return Ok(());
+    };
     let (total, used, name) = seats(license, "Name");
     if used >= total {
         return Err(RestError::bad(SfError::from_template(
@@ -361,7 +418,8 @@ fn check_seat(org: &OrgData, license_id: &str) -> DmlResult<()> {
 
 fn check_username(org: &OrgData, username: &str, own_id: Option<&str>) -> DmlResult<()> {
     let clash_here = org.table("User").any(|u| {
-        str_of(u, "Username").is_some_and(|n| n.eq_ignore_ascii_case(username)) && str_of(u, "Id") != own_id
+        str_of(u, "Username").is_some_and(|n| n.eq_ignore_ascii_case(username))
+            && str_of(u, "Id") != own_id
     });
     if clash_here || org.is_username_taken_elsewhere(username) {
         return Err(bad(
@@ -375,7 +433,8 @@ fn check_username(org: &OrgData, username: &str, own_id: Option<&str>) -> DmlRes
 
 fn nickname_taken(org: &OrgData, nickname: &str, own_id: Option<&str>) -> bool {
     org.table("User").any(|u| {
-        str_of(u, "CommunityNickname").is_some_and(|n| n.eq_ignore_ascii_case(nickname)) && str_of(u, "Id") != own_id
+        str_of(u, "CommunityNickname").is_some_and(|n| n.eq_ignore_ascii_case(nickname))
+            && str_of(u, "Id") != own_id
     })
 }
 
@@ -405,7 +464,9 @@ fn duplicate_value(existing: &str) -> RestError {
 
 fn find_row<'a>(org: &'a OrgData, object: &str, pairs: &[(&str, &str)]) -> Option<&'a Record> {
     org.table(object).find(|r| {
-        pairs.iter().all(|(field, value)| str_of(r, field).is_some_and(|v| v.eq_ignore_ascii_case(value)))
+        pairs
+            .iter()
+            .all(|(field, value)| str_of(r, field).is_some_and(|v| v.eq_ignore_ascii_case(value)))
     })
 }
 
@@ -421,7 +482,13 @@ fn before_insert(org: &mut OrgData, def: &ObjectDef, record: &mut Record) -> Dml
                     }
                 }
                 _ => {
-                    let base: String = username.split('@').next().unwrap_or("user").chars().take(36).collect();
+                    let base: String = username
+                        .split('@')
+                        .next()
+                        .unwrap_or("user")
+                        .chars()
+                        .take(36)
+                        .collect();
                     let mut nickname = base.clone();
                     let mut n = 1;
                     while nickname_taken(org, &nickname, None) {
@@ -431,7 +498,10 @@ fn before_insert(org: &mut OrgData, def: &ObjectDef, record: &mut Record) -> Dml
                     record.insert("CommunityNickname".into(), Value::String(nickname));
                 }
             }
-            let active = record.get("IsActive").and_then(Value::as_bool).unwrap_or(true);
+            let active = record
+                .get("IsActive")
+                .and_then(Value::as_bool)
+                .unwrap_or(true);
             let profile = str_of(record, "ProfileId").unwrap_or_default().to_owned();
             if let (true, Some(license)) = (active, user_license_of_profile(org, &profile)) {
                 check_seat(org, &license)?;
@@ -454,10 +524,23 @@ fn before_insert(org: &mut OrgData, def: &ObjectDef, record: &mut Record) -> Dml
                     &["PermissionSetId"],
                 ));
             };
-            if find_row(org, "PermissionSetAssignment", &[("AssigneeId", &user), ("PermissionSetId", &set)]).is_some() {
-                return Err(bad("DUPLICATE_VALUE", "You can't add the same permission set to a user twice.", &[]));
+            if find_row(
+                org,
+                "PermissionSetAssignment",
+                &[("AssigneeId", &user), ("PermissionSetId", &set)],
+            )
+            .is_some()
+            {
+                return Err(bad(
+                    "DUPLICATE_VALUE",
+                    "You can't add the same permission set to a user twice.",
+                    &[],
+                ));
             }
-            if org.get("PermissionSet", &set).is_some_and(|s| bool_of(s, "IsOwnedByProfile")) {
+            if org
+                .get("PermissionSet", &set)
+                .is_some_and(|s| bool_of(s, "IsOwnedByProfile"))
+            {
                 return Err(bad(
                     "INVALID_CROSS_REFERENCE_KEY",
                     "invalid cross reference id",
@@ -475,11 +558,17 @@ fn before_insert(org: &mut OrgData, def: &ObjectDef, record: &mut Record) -> Dml
         }
         "PermissionSetLicenseAssign" => {
             let user = str_of(record, "AssigneeId").unwrap_or_default().to_owned();
-            let psl = str_of(record, "PermissionSetLicenseId").unwrap_or_default().to_owned();
-            if let Some(existing) =
-                find_row(org, "PermissionSetLicenseAssign", &[("AssigneeId", &user), ("PermissionSetLicenseId", &psl)])
-            {
-                return Err(duplicate_value(str_of(existing, "Id").unwrap_or("<unknown>")));
+            let psl = str_of(record, "PermissionSetLicenseId")
+                .unwrap_or_default()
+                .to_owned();
+            if let Some(existing) = find_row(
+                org,
+                "PermissionSetLicenseAssign",
+                &[("AssigneeId", &user), ("PermissionSetLicenseId", &psl)],
+            ) {
+                return Err(duplicate_value(
+                    str_of(existing, "Id").unwrap_or("<unknown>"),
+                ));
             }
             if let Some(license) = org.get("PermissionSetLicense", &psl) {
                 let (total, used, label) = seats(license, "MasterLabel");
@@ -506,8 +595,14 @@ fn before_insert(org: &mut OrgData, def: &ObjectDef, record: &mut Record) -> Dml
             };
             record.insert("SobjectType".into(), Value::String(object.name.to_owned()));
             let parent = str_of(record, "ParentId").unwrap_or_default().to_owned();
-            if let Some(existing) = find_row(org, "ObjectPermissions", &[("ParentId", &parent), ("SobjectType", object.name)]) {
-                return Err(duplicate_value(str_of(existing, "Id").unwrap_or("<unknown>")));
+            if let Some(existing) = find_row(
+                org,
+                "ObjectPermissions",
+                &[("ParentId", &parent), ("SobjectType", object.name)],
+            ) {
+                return Err(duplicate_value(
+                    str_of(existing, "Id").unwrap_or("<unknown>"),
+                ));
             }
             check_object_dependencies(org, record)?;
             check_assigned_licenses(org, &parent, record)?;
@@ -522,7 +617,10 @@ fn before_insert(org: &mut OrgData, def: &ObjectDef, record: &mut Record) -> Dml
                 ))
             })?;
             let object_given = str_of(record, "SobjectType").unwrap_or_default();
-            if !canonical.starts_with(&format!("{}.", schema::object(object_given).map_or(object_given, |o| o.name))) {
+            if !canonical.starts_with(&format!(
+                "{}.",
+                schema::object(object_given).map_or(object_given, |o| o.name)
+            )) {
                 return Err(RestError::bad(SfError::from_template(
                     &org.settings.field_permission_error,
                     &[("value", &given)],
@@ -533,16 +631,30 @@ fn before_insert(org: &mut OrgData, def: &ObjectDef, record: &mut Record) -> Dml
             record.insert("SobjectType".into(), Value::String(object));
             record.insert("Field".into(), Value::String(canonical.clone()));
             let parent = str_of(record, "ParentId").unwrap_or_default().to_owned();
-            if let Some(existing) = find_row(org, "FieldPermissions", &[("ParentId", &parent), ("Field", &canonical)]) {
-                return Err(duplicate_value(str_of(existing, "Id").unwrap_or("<unknown>")));
+            if let Some(existing) = find_row(
+                org,
+                "FieldPermissions",
+                &[("ParentId", &parent), ("Field", &canonical)],
+            ) {
+                return Err(duplicate_value(
+                    str_of(existing, "Id").unwrap_or("<unknown>"),
+                ));
             }
             check_field_dependencies(org, record)?;
         }
         "SetupEntityAccess" => {
             let parent = str_of(record, "ParentId").unwrap_or_default().to_owned();
-            let entity = str_of(record, "SetupEntityId").unwrap_or_default().to_owned();
-            if let Some(existing) = find_row(org, "SetupEntityAccess", &[("ParentId", &parent), ("SetupEntityId", &entity)]) {
-                return Err(duplicate_value(str_of(existing, "Id").unwrap_or("<unknown>")));
+            let entity = str_of(record, "SetupEntityId")
+                .unwrap_or_default()
+                .to_owned();
+            if let Some(existing) = find_row(
+                org,
+                "SetupEntityAccess",
+                &[("ParentId", &parent), ("SetupEntityId", &entity)],
+            ) {
+                return Err(duplicate_value(
+                    str_of(existing, "Id").unwrap_or("<unknown>"),
+                ));
             }
             let kind = schema::object_for_id(&entity).map_or("ApexClass", |o| o.name);
             record.insert("SetupEntityType".into(), Value::String(kind.to_owned()));
@@ -556,15 +668,17 @@ fn before_insert(org: &mut OrgData, def: &ObjectDef, record: &mut Record) -> Dml
 fn after_insert(org: &mut OrgData, def: &ObjectDef, id: &str) {
     match def.name {
         "User" => {
-            let Some(user) = org.get("User", id).cloned() else { return };
+            let Some(user) = org.get("User", id).cloned() else {
+                return;
+            };
             if let Some(name) = str_of(&user, "Username") {
                 org.register_username(name);
             }
             let profile = str_of(&user, "ProfileId").unwrap_or_default().to_owned();
-            if bool_of(&user, "IsActive") {
-                if let Some(license) = user_license_of_profile(org, &profile) {
-                    bump(org, "UserLicense", &license, 1);
-                }
+            if bool_of(&user, "IsActive")
+                && let Some(license) = user_license_of_profile(org, &profile)
+            {
+                bump(org, "UserLicense", &license, 1);
             }
             assign_profile_set(org, id, &profile);
         }
@@ -624,7 +738,12 @@ fn remove_profile_assignments(org: &mut OrgData, user_id: &str) {
     }
 }
 
-fn before_update(org: &mut OrgData, def: &ObjectDef, old: &Record, new: &mut Record) -> DmlResult<()> {
+fn before_update(
+    org: &mut OrgData,
+    def: &ObjectDef,
+    old: &Record,
+    new: &mut Record,
+) -> DmlResult<()> {
     let id = str_of(old, "Id").unwrap_or_default().to_owned();
     match def.name {
         "User" => {
@@ -632,33 +751,34 @@ fn before_update(org: &mut OrgData, def: &ObjectDef, old: &Record, new: &mut Rec
             if str_of(old, "Username") != Some(username.as_str()) {
                 check_username(org, &username, Some(&id))?;
             }
-            if let Some(nickname) = str_of(new, "CommunityNickname") {
-                if nickname_taken(org, nickname, Some(&id)) {
-                    return Err(duplicate_nickname());
-                }
+            if let Some(nickname) = str_of(new, "CommunityNickname")
+                && nickname_taken(org, nickname, Some(&id))
+            {
+                return Err(duplicate_nickname());
             }
             let was_active = bool_of(old, "IsActive");
-            let is_active = new.get("IsActive").and_then(Value::as_bool).unwrap_or(was_active);
+            let is_active = new
+                .get("IsActive")
+                .and_then(Value::as_bool)
+                .unwrap_or(was_active);
             new.insert("IsActive".into(), Value::Bool(is_active));
-            let old_license = str_of(old, "ProfileId").and_then(|p| user_license_of_profile(org, p));
+            let old_license =
+                str_of(old, "ProfileId").and_then(|p| user_license_of_profile(org, p));
             let new_profile = str_of(new, "ProfileId").unwrap_or_default().to_owned();
             let new_license = user_license_of_profile(org, &new_profile);
             let holds_old = was_active;
             let needs_new = is_active;
-            if needs_new && (!holds_old || old_license != new_license) {
-                if let Some(license) = &new_license {
-                    check_seat(org, license)?;
-                }
+            if needs_new
+                && (!holds_old || old_license != new_license)
+                && let Some(license) = &new_license
+            {
+                check_seat(org, license)?;
             }
-            if holds_old {
-                if let Some(license) = &old_license {
-                    bump(org, "UserLicense", license, -1);
-                }
+            if holds_old && let Some(license) = &old_license {
+                bump(org, "UserLicense", license, -1);
             }
-            if needs_new {
-                if let Some(license) = &new_license {
-                    bump(org, "UserLicense", license, 1);
-                }
+            if needs_new && let Some(license) = &new_license {
+                bump(org, "UserLicense", license, 1);
             }
             if str_of(old, "ProfileId") != Some(new_profile.as_str()) {
                 assign_profile_set(org, &id, &new_profile);
@@ -705,13 +825,32 @@ fn check_permission_set_name(org: &OrgData, name: &str, own_id: Option<&str>) ->
     Ok(())
 }
 
+/// `(field, label, required (field, label) pairs)`.
+type DependencyRule = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 fn check_object_dependencies(org: &OrgData, row: &Record) -> DmlResult<()> {
     let has = |f: &str| bool_of(row, f);
-    let rules: [(&str, &str, &[(&str, &str)]); 5] = [
-        ("PermissionsCreate", "Create", &[("PermissionsRead", "Read")]),
+    let rules: [DependencyRule; 5] = [
+        (
+            "PermissionsCreate",
+            "Create",
+            &[("PermissionsRead", "Read")],
+        ),
         ("PermissionsEdit", "Edit", &[("PermissionsRead", "Read")]),
-        ("PermissionsDelete", "Delete", &[("PermissionsRead", "Read"), ("PermissionsEdit", "Edit")]),
-        ("PermissionsViewAllRecords", "View All", &[("PermissionsRead", "Read")]),
+        (
+            "PermissionsDelete",
+            "Delete",
+            &[("PermissionsRead", "Read"), ("PermissionsEdit", "Edit")],
+        ),
+        (
+            "PermissionsViewAllRecords",
+            "View All",
+            &[("PermissionsRead", "Read")],
+        ),
         (
             "PermissionsModifyAllRecords",
             "Modify All",
@@ -728,12 +867,19 @@ fn check_object_dependencies(org: &OrgData, row: &Record) -> DmlResult<()> {
         if !has(field) {
             continue;
         }
-        let missing: Vec<String> =
-            needs.iter().filter(|(f, _)| !has(f)).map(|(_, l)| format!("{l} {object}")).collect();
+        let missing: Vec<String> = needs
+            .iter()
+            .filter(|(f, _)| !has(f))
+            .map(|(_, l)| format!("{l} {object}"))
+            .collect();
         if !missing.is_empty() {
             return Err(RestError::bad(SfError::from_template(
                 &org.settings.object_permission_dependency_error,
-                &[("permission", label), ("object", object), ("required", &missing.join(", "))],
+                &[
+                    ("permission", label),
+                    ("object", object),
+                    ("required", &missing.join(", ")),
+                ],
                 &[],
             )));
         }
@@ -747,7 +893,11 @@ fn check_field_dependencies(org: &OrgData, row: &Record) -> DmlResult<()> {
         if !bool_of(row, "PermissionsRead") {
             return Err(RestError::bad(SfError::from_template(
                 &org.settings.object_permission_dependency_error,
-                &[("permission", "Edit"), ("object", field), ("required", &format!("Read {field}"))],
+                &[
+                    ("permission", "Edit"),
+                    ("object", field),
+                    ("required", &format!("Read {field}")),
+                ],
                 &[],
             )));
         }
@@ -769,9 +919,14 @@ fn check_field_dependencies(org: &OrgData, row: &Record) -> DmlResult<()> {
 /// Editing object permissions of a set that is already assigned must respect every assignee's
 /// licence (Salesforce KB 001233479).
 fn check_assigned_licenses(org: &OrgData, set_id: &str, row: &Record) -> DmlResult<()> {
-    let Some(permission) = access::granted_label(row) else { return Ok(()) };
+    let Some(permission) = access::granted_label(row) else {
+        return Ok(());
+    };
     let object = str_of(row, "SobjectType").unwrap_or_default();
-    let set_label = org.get("PermissionSet", set_id).and_then(|s| str_of(s, "Label")).unwrap_or_default();
+    let set_label = org
+        .get("PermissionSet", set_id)
+        .and_then(|s| str_of(s, "Label"))
+        .unwrap_or_default();
     for assignment in org.table("PermissionSetAssignment") {
         if str_of(assignment, "PermissionSetId") != Some(set_id) {
             continue;
@@ -796,10 +951,14 @@ fn check_assigned_licenses(org: &OrgData, set_id: &str, row: &Record) -> DmlResu
 pub(crate) fn permissionable_field(value: &str) -> Option<String> {
     let (object, field) = value.split_once('.')?;
     let object = schema::object(object).filter(|o| !o.setup)?;
-    let field = object
-        .field(field)
-        .or_else(|| object.relationship(field).filter(|f| !f.name.ends_with("__c")))?;
-    field.permissionable.then(|| format!("{}.{}", object.name, field.name))
+    let field = object.field(field).or_else(|| {
+        object
+            .relationship(field)
+            .filter(|f| !f.name.ends_with("__c"))
+    })?;
+    field
+        .permissionable
+        .then(|| format!("{}.{}", object.name, field.name))
 }
 
 fn derive_fields(def: &ObjectDef, record: &mut Record) {
@@ -808,7 +967,11 @@ fn derive_fields(def: &ObjectDef, record: &mut Record) {
         "User" | "Contact" | "Lead" => {
             let first = text(record, "FirstName");
             let last = text(record, "LastName");
-            let name = if first.is_empty() { last } else { format!("{first} {last}") };
+            let name = if first.is_empty() {
+                last
+            } else {
+                format!("{first} {last}")
+            };
             record.insert("Name".into(), Value::String(name));
         }
         "Opportunity" => {
@@ -818,12 +981,13 @@ fn derive_fields(def: &ObjectDef, record: &mut Record) {
             let amount = record.get("Amount").and_then(Value::as_f64);
             let probability = record.get("Probability").and_then(Value::as_f64);
             let expected = match (amount, probability) {
-                (Some(a), Some(p)) => serde_json::Number::from_f64(a * p / 100.0).map_or(Value::Null, Value::Number),
+                (Some(a), Some(p)) => {
+                    serde_json::Number::from_f64(a * p / 100.0).map_or(Value::Null, Value::Number)
+                }
                 _ => Value::Null,
             };
             record.insert("ExpectedRevenue".into(), expected);
         }
-        "Lead" | "Task" | "Case" | "Pricebook2" => {}
         _ => {}
     }
     for flag in ["IsConverted", "IsClosed", "IsStandard"] {

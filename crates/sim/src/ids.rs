@@ -32,7 +32,7 @@ pub(crate) fn normalize(id: &str) -> Option<String> {
         15 => Some(to_18(id)),
         18 => {
             let expected = to_18(&id[..15]);
-            (expected.eq_ignore_ascii_case(id)).then(|| expected)
+            (expected.eq_ignore_ascii_case(id)).then_some(expected)
         }
         _ => None,
     }
@@ -68,8 +68,14 @@ mod tests {
     fn computes_known_checksums() {
         assert_eq!(to_18("001000000000000"), "001000000000000AAA");
         assert_eq!(to_18("00D000000000001"), "00D000000000001EAA");
-        assert_eq!(normalize("001D000000IqhSL").as_deref(), Some("001D000000IqhSLIAZ"));
-        assert_eq!(normalize("001D000000IqhSLIAZ").as_deref(), Some("001D000000IqhSLIAZ"));
+        assert_eq!(
+            normalize("001D000000IqhSL").as_deref(),
+            Some("001D000000IqhSLIAZ")
+        );
+        assert_eq!(
+            normalize("001D000000IqhSLIAZ").as_deref(),
+            Some("001D000000IqhSLIAZ")
+        );
     }
 
     #[test]

@@ -28,7 +28,10 @@ impl Ctx<'_> {
     fn error(&self, code: &str, column: usize, sentence: &str, hint: &str) -> RestError {
         let message = if self.org.settings.soql_error_echo {
             let caret = format!("{}^", " ".repeat(column.saturating_sub(1)));
-            format!("\n{}\n{caret}\nERROR at Row:1:Column:{column}\n{sentence}{hint}", self.soql)
+            format!(
+                "\n{}\n{caret}\nERROR at Row:1:Column:{column}\n{sentence}{hint}",
+                self.soql
+            )
         } else {
             sentence.to_owned()
         };
@@ -63,7 +66,11 @@ impl Ctx<'_> {
     }
 
     /// Resolves a path to the chain of reference fields and the final field.
-    fn resolve(&self, object: &'static ObjectDef, path: &Path) -> Result<Vec<(&'static ObjectDef, &'static FieldDef)>, RestError> {
+    fn resolve(
+        &self,
+        object: &'static ObjectDef,
+        path: &Path,
+    ) -> Result<Vec<(&'static ObjectDef, &'static FieldDef)>, RestError> {
         let mut chain = Vec::new();
         let mut current = object;
         for (i, part) in path.parts.iter().enumerate() {
@@ -92,7 +99,11 @@ impl Ctx<'_> {
     }
 }
 
-fn follow<'a>(org: &'a OrgData, record: &'a Record, chain: &[(&ObjectDef, &FieldDef)]) -> Option<&'a Value> {
+fn follow<'a>(
+    org: &'a OrgData,
+    record: &'a Record,
+    chain: &[(&ObjectDef, &FieldDef)],
+) -> Option<&'a Value> {
     let mut current = record;
     for (i, (_, field)) in chain.iter().enumerate() {
         let value = current.get(field.name)?;
@@ -107,14 +118,26 @@ fn follow<'a>(org: &'a OrgData, record: &'a Record, chain: &[(&ObjectDef, &Field
 
 fn attributes(object: &str, id: Option<&str>, version: &str) -> Value {
     match id {
-        Some(id) => json!({"type": object, "url": format!("/services/data/v{version}/sobjects/{object}/{id}")}),
+        Some(id) => {
+            json!({"type": object, "url": format!("/services/data/v{version}/sobjects/{object}/{id}")})
+        }
         None => json!({"type": object}),
     }
 }
 
 /// Runs a query; `version` is the API version in the request path.
-pub(crate) fn run(org: &OrgData, access: &Access, soql_text: &str, version: &str) -> Result<QueryPage, RestError> {
-    let ctx = Ctx { org, access, soql: soql_text, version };
+pub(crate) fn run(
+    org: &OrgData,
+    access: &Access,
+    soql_text: &str,
+    version: &str,
+) -> Result<QueryPage, RestError> {
+    let ctx = Ctx {
+        org,
+        access,
+        soql: soql_text,
+        version,
+    };
     let query = soql::parse(soql_text).map_err(|e| {
         let sentence = e.message.clone();
         ctx.error("MALFORMED_QUERY", e.column, &sentence, "")
@@ -123,7 +146,11 @@ pub(crate) fn run(org: &OrgData, access: &Access, soql_text: &str, version: &str
         .filter(|o| access.can_read(o))
         .ok_or_else(|| ctx.invalid_type(&query.from, query.from_column))?;
     let rows = select_rows(&ctx, object, &query, None)?;
-    let counts: Vec<&SelectItem> = query.select.iter().filter(|s| matches!(s, SelectItem::Count(_))).collect();
+    let counts: Vec<&SelectItem> = query
+        .select
+        .iter()
+        .filter(|s| matches!(s, SelectItem::Count(_)))
+        .collect();
     if !counts.is_empty() {
         if query.select.len() > 1 {
             return Err(ctx.error(
@@ -136,7 +163,9 @@ pub(crate) fn run(org: &OrgData, access: &Access, soql_text: &str, version: &str
         let n = rows.len();
         let body = match counts[0] {
             SelectItem::Count(None) => json!({"totalSize": n, "done": true, "records": []}),
-            _ => json!({"totalSize": 1, "done": true, "records": [{"attributes": {"type": "AggregateResult"}, "expr0": n}]}),
+            _ => {
+                json!({"totalSize": 1, "done": true, "records": [{"attributes": {"type": "AggregateResult"}, "expr0": n}]})
+            }
         };
         return Ok(QueryPage { body, rest: None });
     }
@@ -147,10 +176,16 @@ pub(crate) fn run(org: &OrgData, access: &Access, soql_text: &str, version: &str
     let total = records.len();
     let page = org.settings.query_page_size.max(1);
     if total <= page {
-        return Ok(QueryPage { body: json!({"totalSize": total, "done": true, "records": records}), rest: None });
+        return Ok(QueryPage {
+            body: json!({"totalSize": total, "done": true, "records": records}),
+            rest: None,
+        });
     }
     let rest = records.split_off(page);
-    Ok(QueryPage { body: json!({"totalSize": total, "done": false, "records": records}), rest: Some(rest) })
+    Ok(QueryPage {
+        body: json!({"totalSize": total, "done": false, "records": records}),
+        rest: Some(rest),
+    })
 }
 
 fn select_rows<'a>(
@@ -198,7 +233,11 @@ fn select_rows<'a>(
         keyed.sort_by(|(a, _), (b, _)| {
             for (i, item) in query.order.iter().enumerate() {
                 let ordering = compare_sort(&a[i], &b[i], item.nulls_last);
-                let ordering = if item.descending && !(a[i].is_null() || b[i].is_null()) { ordering.reverse() } else { ordering };
+                let ordering = if item.descending && !(a[i].is_null() || b[i].is_null()) {
+                    ordering.reverse()
+                } else {
+                    ordering
+                };
                 if ordering != Ordering::Equal {
                     return ordering;
                 }
@@ -208,14 +247,26 @@ fn select_rows<'a>(
         rows = keyed.into_iter().map(|(_, r)| r).collect();
     }
     let offset = query.offset.unwrap_or(0);
-    let rows: Vec<&Record> = rows.into_iter().skip(offset).take(query.limit.unwrap_or(usize::MAX)).collect();
+    let rows: Vec<&Record> = rows
+        .into_iter()
+        .skip(offset)
+        .take(query.limit.unwrap_or(usize::MAX))
+        .collect();
     Ok(rows)
 }
 
-fn shape(ctx: &Ctx<'_>, object: &'static ObjectDef, query: &Query, record: &Record) -> Result<Value, RestError> {
+fn shape(
+    ctx: &Ctx<'_>,
+    object: &'static ObjectDef,
+    query: &Query,
+    record: &Record,
+) -> Result<Value, RestError> {
     let id = record.get("Id").and_then(Value::as_str);
     let mut out = Map::new();
-    out.insert("attributes".into(), attributes(object.name, id, ctx.version));
+    out.insert(
+        "attributes".into(),
+        attributes(object.name, id, ctx.version),
+    );
     for item in &query.select {
         match item {
             SelectItem::Field(path) => {
@@ -234,7 +285,12 @@ fn shape(ctx: &Ctx<'_>, object: &'static ObjectDef, query: &Query, record: &Reco
                 let child = schema::object(relation.child)
                     .filter(|c| ctx.access.can_read(c))
                     .ok_or_else(|| ctx.invalid_type(&sub.from, sub.from_column))?;
-                let rows = select_rows(ctx, child, sub, Some((relation.field, id.unwrap_or_default())))?;
+                let rows = select_rows(
+                    ctx,
+                    child,
+                    sub,
+                    Some((relation.field, id.unwrap_or_default())),
+                )?;
                 let value = if rows.is_empty() {
                     Value::Null
                 } else {
@@ -252,14 +308,27 @@ fn shape(ctx: &Ctx<'_>, object: &'static ObjectDef, query: &Query, record: &Reco
     Ok(Value::Object(out))
 }
 
-fn insert_path(ctx: &Ctx<'_>, out: &mut Map<String, Value>, record: &Record, chain: &[(&ObjectDef, &FieldDef)]) {
-    let Some(((_, field), rest)) = chain.split_first() else { return };
+fn insert_path(
+    ctx: &Ctx<'_>,
+    out: &mut Map<String, Value>,
+    record: &Record,
+    chain: &[(&ObjectDef, &FieldDef)],
+) {
+    let Some(((_, field), rest)) = chain.split_first() else {
+        return;
+    };
     if rest.is_empty() {
-        out.insert(field.name.to_owned(), record.get(field.name).cloned().unwrap_or(Value::Null));
+        out.insert(
+            field.name.to_owned(),
+            record.get(field.name).cloned().unwrap_or(Value::Null),
+        );
         return;
     }
     let relation = field.relationship.unwrap_or(field.name).to_owned();
-    let target = record.get(field.name).and_then(Value::as_str).and_then(|id| ctx.org.find(id));
+    let target = record
+        .get(field.name)
+        .and_then(Value::as_str)
+        .and_then(|id| ctx.org.find(id));
     let Some((target_type, target_record)) = target else {
         out.entry(relation).or_insert(Value::Null);
         return;
@@ -268,7 +337,10 @@ fn insert_path(ctx: &Ctx<'_>, out: &mut Map<String, Value>, record: &Record, cha
     if !slot.is_object() {
         let id = target_record.get("Id").and_then(Value::as_str);
         let mut nested = Map::new();
-        nested.insert("attributes".into(), attributes(target_type, id, ctx.version));
+        nested.insert(
+            "attributes".into(),
+            attributes(target_type, id, ctx.version),
+        );
         *slot = Value::Object(nested);
     }
     if let Some(nested) = slot.as_object_mut() {
@@ -283,30 +355,43 @@ fn check_cond(ctx: &Ctx<'_>, object: &'static ObjectDef, cond: &Cond) -> Result<
             check_cond(ctx, object, b)
         }
         Cond::Not(inner) => check_cond(ctx, object, inner),
-        Cond::Compare(path, _, _) | Cond::In(path, _, _) | Cond::Like(path, _, _) => ctx.resolve(object, path).map(|_| ()),
+        Cond::Compare(path, _, _) | Cond::In(path, _, _) | Cond::Like(path, _, _) => {
+            ctx.resolve(object, path).map(|_| ())
+        }
     }
 }
 
-fn eval(ctx: &Ctx<'_>, object: &'static ObjectDef, record: &Record, cond: &Cond) -> Result<bool, RestError> {
+fn eval(
+    ctx: &Ctx<'_>,
+    object: &'static ObjectDef,
+    record: &Record,
+    cond: &Cond,
+) -> Result<bool, RestError> {
     Ok(match cond {
         Cond::And(a, b) => eval(ctx, object, record, a)? && eval(ctx, object, record, b)?,
         Cond::Or(a, b) => eval(ctx, object, record, a)? || eval(ctx, object, record, b)?,
         Cond::Not(inner) => !eval(ctx, object, record, inner)?,
         Cond::Compare(path, op, literal) => {
             let chain = ctx.resolve(object, path)?;
-            let value = follow(ctx.org, record, &chain).cloned().unwrap_or(Value::Null);
+            let value = follow(ctx.org, record, &chain)
+                .cloned()
+                .unwrap_or(Value::Null);
             compare(&value, *op, literal)
         }
         Cond::In(path, negated, literals) => {
             let chain = ctx.resolve(object, path)?;
-            let value = follow(ctx.org, record, &chain).cloned().unwrap_or(Value::Null);
+            let value = follow(ctx.org, record, &chain)
+                .cloned()
+                .unwrap_or(Value::Null);
             let found = literals.iter().any(|l| compare(&value, Op::Eq, l));
             found != *negated
         }
         Cond::Like(path, negated, pattern) => {
             let chain = ctx.resolve(object, path)?;
             let value = follow(ctx.org, record, &chain);
-            let matched = value.and_then(Value::as_str).is_some_and(|text| like(text, pattern));
+            let matched = value
+                .and_then(Value::as_str)
+                .is_some_and(|text| like(text, pattern));
             matched != *negated
         }
     })
@@ -325,10 +410,14 @@ fn compare(value: &Value, op: Op, literal: &Literal) -> bool {
         (Value::Bool(b), Literal::Bool(l)) => Some(b.cmp(l)),
         (Value::Number(n), Literal::Number(l)) => n.as_f64().and_then(|n| n.partial_cmp(l)),
         (Value::String(s), Literal::Text(l) | Literal::Date(l)) => Some(compare_text(s, l)),
-        (Value::String(s), Literal::Number(l)) => s.parse::<f64>().ok().and_then(|n| n.partial_cmp(l)),
+        (Value::String(s), Literal::Number(l)) => {
+            s.parse::<f64>().ok().and_then(|n| n.partial_cmp(l))
+        }
         _ => None,
     };
-    let Some(ordering) = ordering else { return op == Op::Ne };
+    let Some(ordering) = ordering else {
+        return op == Op::Ne;
+    };
     match op {
         Op::Eq => ordering == Ordering::Equal,
         Op::Ne => ordering != Ordering::Equal,
@@ -341,12 +430,12 @@ fn compare(value: &Value, op: Op, literal: &Literal) -> bool {
 
 /// Text comparison is case-insensitive; ids compare equal in 15- and 18-character form.
 fn compare_text(stored: &str, literal: &str) -> Ordering {
-    if stored.len() == 18 && (literal.len() == 15 || literal.len() == 18) {
-        if let (Some(a), Some(b)) = (ids::normalize(stored), ids::normalize(literal)) {
-            if a == b {
-                return Ordering::Equal;
-            }
-        }
+    if stored.len() == 18
+        && (literal.len() == 15 || literal.len() == 18)
+        && let (Some(a), Some(b)) = (ids::normalize(stored), ids::normalize(literal))
+        && a == b
+    {
+        return Ordering::Equal;
     }
     stored.to_lowercase().cmp(&literal.to_lowercase())
 }
@@ -354,9 +443,24 @@ fn compare_text(stored: &str, literal: &str) -> Ordering {
 fn compare_sort(a: &Value, b: &Value, nulls_last: bool) -> Ordering {
     match (a, b) {
         (Value::Null, Value::Null) => Ordering::Equal,
-        (Value::Null, _) => if nulls_last { Ordering::Greater } else { Ordering::Less },
-        (_, Value::Null) => if nulls_last { Ordering::Less } else { Ordering::Greater },
-        (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal),
+        (Value::Null, _) => {
+            if nulls_last {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        (_, Value::Null) => {
+            if nulls_last {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        }
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         (Value::String(x), Value::String(y)) => x.to_lowercase().cmp(&y.to_lowercase()),
         _ => Ordering::Equal,

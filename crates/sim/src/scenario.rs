@@ -38,7 +38,8 @@ impl Scenario {
         "connected-app-blocked",
     ];
 
-    const ALL: [Scenario; 5] = [
+    /// Every scenario, in the order `sfiu sim scenarios` lists them.
+    pub const ALL: [Scenario; 5] = [
         Scenario::FreshEnterprise,
         Scenario::FullEnterprise,
         Scenario::DeveloperEdition,
@@ -55,7 +56,9 @@ impl Scenario {
         Scenario::ALL
             .into_iter()
             .find(|s| s.name() == name)
-            .ok_or_else(|| Error::UnknownScenario { name: name.to_owned() })
+            .ok_or_else(|| Error::UnknownScenario {
+                name: name.to_owned(),
+            })
     }
 
     /// The kebab-case name.
@@ -106,7 +109,13 @@ impl Builder {
         self.org.insert(object, rec(value))
     }
 
-    fn profile(&mut self, name: &str, license: &str, permissions: &[&str], objects: &[(&str, &str)]) -> String {
+    fn profile(
+        &mut self,
+        name: &str,
+        license: &str,
+        permissions: &[&str],
+        objects: &[(&str, &str)],
+    ) -> String {
         let mut profile = json!({"Name": name, "UserLicenseId": license, "UserType": "Standard"});
         let mut set = json!({"IsOwnedByProfile": true, "IsCustom": false, "Type": "Profile"});
         for p in schema::SYSTEM_PERMISSIONS {
@@ -140,7 +149,14 @@ impl Builder {
         );
     }
 
-    fn user(&mut self, alias: &str, last: &str, profile: &str, active: bool, last_login: Option<String>) -> String {
+    fn user(
+        &mut self,
+        alias: &str,
+        last: &str,
+        profile: &str,
+        active: bool,
+        last_login: Option<String>,
+    ) -> String {
         let username = format!("{alias}@{}", self.domain);
         let user = json!({
             "Username": username, "LastName": last, "FirstName": null, "Name": last,
@@ -158,11 +174,11 @@ impl Builder {
                 .and_then(|p| p.get("UserLicenseId"))
                 .and_then(Value::as_str)
                 .map(str::to_owned);
-            if let Some(license) = license {
-                if let Some(row) = self.org.get_mut("UserLicense", &license) {
-                    let used = row.get("UsedLicenses").and_then(Value::as_i64).unwrap_or(0);
-                    row.insert("UsedLicenses".into(), Value::from(used + 1));
-                }
+            if let Some(license) = license
+                && let Some(row) = self.org.get_mut("UserLicense", &license)
+            {
+                let used = row.get("UsedLicenses").and_then(Value::as_i64).unwrap_or(0);
+                row.insert("UsedLicenses".into(), Value::from(used + 1));
             }
         }
         dml::assign_profile_set(&mut self.org, &id, profile);
@@ -177,7 +193,10 @@ fn days_ago(days: i64) -> String {
 /// Builds the org for a scenario.
 pub(crate) fn build(scenario: Scenario, settings: Settings) -> OrgData {
     let org = OrgData::empty(scenario.name(), settings);
-    let domain = format!("acme-{}.example.com", org.org_id[9..15].to_ascii_lowercase());
+    let domain = format!(
+        "acme-{}.example.com",
+        org.org_id[9..15].to_ascii_lowercase()
+    );
     let mut b = Builder { org, domain };
     let org_id = b.org.org_id.clone();
     let (edition, full_seats) = match scenario {
@@ -218,20 +237,41 @@ pub(crate) fn build(scenario: Scenario, settings: Settings) -> OrgData {
     }
 
     let admin_profile = b.profile("System Administrator", &full, &["*"], &[]);
-    let standard_objects: Vec<(&str, &str)> = ["Account", "Contact", "Lead", "Opportunity", "Campaign", "Task", "Event", "Case"]
-        .into_iter()
-        .map(|o| (o, "rced"))
-        .collect();
+    let standard_objects: Vec<(&str, &str)> = [
+        "Account",
+        "Contact",
+        "Lead",
+        "Opportunity",
+        "Campaign",
+        "Task",
+        "Event",
+        "Case",
+    ]
+    .into_iter()
+    .map(|o| (o, "rced"))
+    .collect();
     b.profile(
         "Standard User",
         &full,
-        &["ApiEnabled", "EditTask", "EditEvent", "RunReports", "ActivitiesAccess", "ConvertLeads"],
+        &[
+            "ApiEnabled",
+            "EditTask",
+            "EditEvent",
+            "RunReports",
+            "ActivitiesAccess",
+            "ConvertLeads",
+        ],
         &standard_objects,
     );
     b.profile("Minimum Access - Salesforce", &full, &[], &[]);
-    let integration_profile = integration
-        .as_ref()
-        .map(|license| b.profile("Minimum Access - API Only Integrations", license, &["ApiEnabled", "ApiUserOnly"], &[]));
+    let integration_profile = integration.as_ref().map(|license| {
+        b.profile(
+            "Minimum Access - API Only Integrations",
+            license,
+            &["ApiEnabled", "ApiUserOnly"],
+            &[],
+        )
+    });
 
     let admin = b.user("admin", "Admin", &admin_profile, true, Some(days_ago(0)));
     b.org.admin_user_id = admin.clone();
@@ -248,16 +288,40 @@ pub(crate) fn build(scenario: Scenario, settings: Settings) -> OrgData {
     let token = b.org.new_token(&admin, true);
     b.org.admin_token = token;
 
-    if scenario == Scenario::FullEnterprise {
-        if let Some(profile) = &integration_profile {
-            b.user("int-gong", "Gong Integration", profile, true, Some(days_ago(1)));
-            b.user("int-fivetran", "Fivetran Integration", profile, true, Some(days_ago(3)));
-            b.user("int-legacy", "Legacy ETL Integration", profile, true, Some(days_ago(420)));
-            b.user("int-pilot", "Pilot Integration", profile, true, None);
-            b.user("int-unused", "Unused Integration", profile, true, None);
-            b.user("int-old1", "Retired Integration", profile, false, Some(days_ago(700)));
-            b.user("int-old2", "Retired Sync", profile, false, None);
-        }
+    if scenario == Scenario::FullEnterprise
+        && let Some(profile) = &integration_profile
+    {
+        b.user(
+            "int-gong",
+            "Gong Integration",
+            profile,
+            true,
+            Some(days_ago(1)),
+        );
+        b.user(
+            "int-fivetran",
+            "Fivetran Integration",
+            profile,
+            true,
+            Some(days_ago(3)),
+        );
+        b.user(
+            "int-legacy",
+            "Legacy ETL Integration",
+            profile,
+            true,
+            Some(days_ago(420)),
+        );
+        b.user("int-pilot", "Pilot Integration", profile, true, None);
+        b.user("int-unused", "Unused Integration", profile, true, None);
+        b.user(
+            "int-old1",
+            "Retired Integration",
+            profile,
+            false,
+            Some(days_ago(700)),
+        );
+        b.user("int-old2", "Retired Sync", profile, false, None);
     }
 
     install_hubspot(&mut b);
@@ -311,7 +375,10 @@ fn sample_data(b: &mut Builder) {
         "Account",
         json!({"Name": "Edge Communications", "Type": "Customer - Direct", "Industry": "Technology", "BillingCity": "Austin"}),
     );
-    let other = b.insert("Account", json!({"Name": "Burlington Textiles", "Type": "Prospect", "Industry": "Other"}));
+    let other = b.insert(
+        "Account",
+        json!({"Name": "Burlington Textiles", "Type": "Prospect", "Industry": "Other"}),
+    );
     let contact = b.insert(
         "Contact",
         json!({"FirstName": "Rose", "LastName": "Gonzalez", "Name": "Rose Gonzalez", "Email": "rose@edge.example.com", "AccountId": account, "Title": "SVP, Procurement"}),
@@ -328,12 +395,21 @@ fn sample_data(b: &mut Builder) {
         "Opportunity",
         json!({"Name": "Edge Installation", "StageName": "Prospecting", "CloseDate": "2027-03-31", "Amount": 50000.0, "Probability": 10.0, "ExpectedRevenue": 5000.0, "AccountId": account, "IsClosed": false, "IsWon": false}),
     );
-    b.insert("Campaign", json!({"Name": "Spring Webinar", "Status": "Planned", "Type": "Webinar", "IsActive": true}));
+    b.insert(
+        "Campaign",
+        json!({"Name": "Spring Webinar", "Status": "Planned", "Type": "Webinar", "IsActive": true}),
+    );
     b.insert(
         "Case",
         json!({"Subject": "Cannot log in", "Status": "New", "Origin": "Web", "AccountId": account, "ContactId": contact, "CaseNumber": "00001001", "IsClosed": false}),
     );
     b.insert("Task", json!({"Subject": "Call Rose", "Status": "Not Started", "Priority": "Normal", "WhoId": contact, "IsClosed": false}));
-    b.insert("Product2", json!({"Name": "GenWatt Diesel 1000kW", "ProductCode": "GC1060", "IsActive": true}));
-    b.insert("Pricebook2", json!({"Name": "Standard Price Book", "IsActive": true, "IsStandard": true}));
+    b.insert(
+        "Product2",
+        json!({"Name": "GenWatt Diesel 1000kW", "ProductCode": "GC1060", "IsActive": true}),
+    );
+    b.insert(
+        "Pricebook2",
+        json!({"Name": "Standard Price Book", "IsActive": true, "IsStandard": true}),
+    );
 }

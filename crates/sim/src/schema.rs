@@ -156,7 +156,9 @@ pub(crate) struct ObjectDef {
 impl ObjectDef {
     /// Case-insensitive field lookup.
     pub(crate) fn field(&self, name: &str) -> Option<&FieldDef> {
-        self.fields.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+        self.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// Case-insensitive lookup of a reference field by relationship name.
@@ -168,7 +170,9 @@ impl ObjectDef {
 
     /// Case-insensitive child relationship lookup.
     pub(crate) fn child(&self, name: &str) -> Option<&ChildRel> {
-        self.children.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+        self.children
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     /// Whether the object is a custom object.
@@ -180,7 +184,10 @@ impl ObjectDef {
     pub(crate) fn describe(&self, version: &str) -> Value {
         let mut value = self.global_entry(version);
         if let Some(map) = value.as_object_mut() {
-            map.insert("fields".into(), self.fields.iter().map(FieldDef::describe).collect());
+            map.insert(
+                "fields".into(),
+                self.fields.iter().map(FieldDef::describe).collect(),
+            );
             map.insert(
                 "childRelationships".into(),
                 self.children
@@ -237,7 +244,8 @@ pub(crate) fn object_for_id(id: &str) -> Option<&'static ObjectDef> {
     CATALOGUE.iter().find(|o| o.key_prefix == prefix)
 }
 
-/// The system permissions carried by PermissionSet and Profile as `Permissions<Name>` fields.
+/// The system permissions carried by PermissionSet and Profile as `Permissions<Name>` fields
+/// (the common ones of a Spring '26 org; a real org has a few hundred).
 pub(crate) const SYSTEM_PERMISSIONS: &[&str] = &[
     "ApiEnabled",
     "ApiUserOnly",
@@ -271,6 +279,47 @@ pub(crate) const SYSTEM_PERMISSIONS: &[&str] = &[
     "AuthorApex",
     "SolutionImport",
     "PrivacyDataAccess",
+    "ApexRestServices",
+    "ChatterInternalUser",
+    "CreateCustomizeDashboards",
+    "CreateCustomizeReports",
+    "DataExport",
+    "EditOppLineItemUnitPrice",
+    "EditReadonlyFields",
+    "EmailMass",
+    "EmailSingle",
+    "ExportReport",
+    "FreezeUsers",
+    "ImportLeads",
+    "LightningExperienceUser",
+    "ManageAuthProviders",
+    "ManageCases",
+    "ManageCustomPermissions",
+    "ManageDashboards",
+    "ManageDataIntegrations",
+    "ManageEncryptionKeys",
+    "ManageInteraction",
+    "ManageInternalUsers",
+    "ManageIpAddresses",
+    "ManageLeads",
+    "ManageLoginAccessPolicies",
+    "ManagePasswordPolicies",
+    "ManagePvtRptsAndDashbds",
+    "ManageReportsInPubFolders",
+    "ManageRoles",
+    "ManageSharing",
+    "ManageTwoFactor",
+    "MassInlineEdit",
+    "ResetPasswords",
+    "ScheduleReports",
+    "TransferAnyCase",
+    "TransferAnyEntity",
+    "TransferAnyLead",
+    "ViewDataCategories",
+    "ViewEncryptedData",
+    "ViewEventLogFiles",
+    "ViewHealthCheck",
+    "ViewHelpLink",
 ];
 
 struct F(FieldDef);
@@ -349,7 +398,12 @@ fn label_of(name: &str) -> String {
 struct O(ObjectDef);
 
 impl O {
-    fn new(name: &'static str, label: &'static str, plural: &'static str, prefix: &'static str) -> Self {
+    fn new(
+        name: &'static str,
+        label: &'static str,
+        plural: &'static str,
+        prefix: &'static str,
+    ) -> Self {
         let mut fields = vec![F::new("Id", FieldType::Id).system().0];
         fields[0].nillable = false;
         fields[0].defaulted = true;
@@ -410,15 +464,25 @@ impl O {
     }
     fn done(mut self) -> ObjectDef {
         for name in ["CreatedDate", "LastModifiedDate", "SystemModstamp"] {
-            self.0.fields.push(F::new(name, FieldType::DateTime).system().0);
-        }
-        for (name, rel) in [("CreatedById", "CreatedBy"), ("LastModifiedById", "LastModifiedBy")] {
             self.0
                 .fields
-                .push(F::new(name, FieldType::Reference(&["User"])).system().rel(rel).0);
+                .push(F::new(name, FieldType::DateTime).system().0);
+        }
+        for (name, rel) in [
+            ("CreatedById", "CreatedBy"),
+            ("LastModifiedById", "LastModifiedBy"),
+        ] {
+            self.0.fields.push(
+                F::new(name, FieldType::Reference(&["User"]))
+                    .system()
+                    .rel(rel)
+                    .0,
+            );
         }
         if !self.0.setup {
-            self.0.fields.push(F::new("IsDeleted", FieldType::Boolean).system().0);
+            self.0
+                .fields
+                .push(F::new("IsDeleted", FieldType::Boolean).system().0);
         }
         self.0
     }
@@ -461,22 +525,31 @@ fn build() -> Vec<ObjectDef> {
             .field(F::new("TotalLicenses", T::Int))
             .field(F::new("UsedLicenses", T::Int))
             .done(),
-        O::new("PermissionSetLicense", "Permission Set License", "Permission Set Licenses", "0PL")
-            .setup()
-            .read_only()
-            .field(F::new("DeveloperName", text(80)))
-            .field(F::new("MasterLabel", text(80)))
-            .field(F::new("PermissionSetLicenseKey", text(255)))
-            .field(F::new("Status", T::Picklist(&["Active", "Disabled"])))
-            .field(F::new("TotalLicenses", T::Int))
-            .field(F::new("UsedLicenses", T::Int))
-            .field(F::new("ExpirationDate", T::Date))
-            .field(F::new("IsAvailableForIntegrations", T::Boolean))
-            .field(F::new("IsSupplementLicense", T::Boolean))
-            .field(F::new("MaximumPermissionsApiEnabled", T::Boolean))
-            .field(F::new("MaximumPermissionsApiUserOnly", T::Boolean))
-            .child("PermissionSetLicenseAssignments", "PermissionSetLicenseAssign", "PermissionSetLicenseId")
-            .done(),
+        O::new(
+            "PermissionSetLicense",
+            "Permission Set License",
+            "Permission Set Licenses",
+            "0PL",
+        )
+        .setup()
+        .read_only()
+        .field(F::new("DeveloperName", text(80)))
+        .field(F::new("MasterLabel", text(80)))
+        .field(F::new("PermissionSetLicenseKey", text(255)))
+        .field(F::new("Status", T::Picklist(&["Active", "Disabled"])))
+        .field(F::new("TotalLicenses", T::Int))
+        .field(F::new("UsedLicenses", T::Int))
+        .field(F::new("ExpirationDate", T::Date))
+        .field(F::new("IsAvailableForIntegrations", T::Boolean))
+        .field(F::new("IsSupplementLicense", T::Boolean))
+        .field(F::new("MaximumPermissionsApiEnabled", T::Boolean))
+        .field(F::new("MaximumPermissionsApiUserOnly", T::Boolean))
+        .child(
+            "PermissionSetLicenseAssignments",
+            "PermissionSetLicenseAssign",
+            "PermissionSetLicenseId",
+        )
+        .done(),
         permissions(
             O::new("Profile", "Profile", "Profiles", "00e")
                 .setup()
@@ -502,7 +575,11 @@ fn build() -> Vec<ObjectDef> {
             .field(F::new("LocaleSidKey", text(40)).required())
             .field(F::new("EmailEncodingKey", text(40)).required())
             .field(F::new("LanguageLocaleKey", text(40)).required())
-            .field(F::new("ProfileId", T::Reference(&["Profile"])).required().rel("Profile"))
+            .field(
+                F::new("ProfileId", T::Reference(&["Profile"]))
+                    .required()
+                    .rel("Profile"),
+            )
             .field(F::new("IsActive", T::Boolean).defaulted(Value::Bool(true)))
             .field(F::new("UserType", text(40)).system())
             .field(F::new("LastLoginDate", T::DateTime).system())
@@ -511,8 +588,16 @@ fn build() -> Vec<ObjectDef> {
             .field(F::new("CompanyName", text(80)))
             .field(F::new("FederationIdentifier", text(512)))
             .field(F::new("Description", T::TextArea))
-            .child("PermissionSetAssignments", "PermissionSetAssignment", "AssigneeId")
-            .child("PermissionSetLicenseAssignments", "PermissionSetLicenseAssign", "AssigneeId")
+            .child(
+                "PermissionSetAssignments",
+                "PermissionSetAssignment",
+                "AssigneeId",
+            )
+            .child(
+                "PermissionSetLicenseAssignments",
+                "PermissionSetLicenseAssign",
+                "AssigneeId",
+            )
             .done(),
         permissions(
             O::new("PermissionSet", "Permission Set", "Permission Sets", "0PS")
@@ -521,10 +606,17 @@ fn build() -> Vec<ObjectDef> {
                 .field(F::new("Label", text(80)).required())
                 .field(F::new("Description", text(255)))
                 .field(
-                    F::new("LicenseId", T::Reference(&["PermissionSetLicense", "UserLicense"]))
-                        .rel("License"),
+                    F::new(
+                        "LicenseId",
+                        T::Reference(&["PermissionSetLicense", "UserLicense"]),
+                    )
+                    .rel("License"),
                 )
-                .field(F::new("ProfileId", T::Reference(&["Profile"])).system().rel("Profile"))
+                .field(
+                    F::new("ProfileId", T::Reference(&["Profile"]))
+                        .system()
+                        .rel("Profile"),
+                )
                 .field(F::new("IsOwnedByProfile", T::Boolean).system())
                 .field(F::new("IsCustom", T::Boolean).system())
                 .field(F::new("NamespacePrefix", text(15)).system())
@@ -537,19 +629,29 @@ fn build() -> Vec<ObjectDef> {
         .child("FieldPerms", "FieldPermissions", "ParentId")
         .child("SetupEntityAccessItems", "SetupEntityAccess", "ParentId")
         .done(),
-        O::new("PermissionSetAssignment", "Permission Set Assignment", "Permission Set Assignments", "0Pa")
-            .setup()
-            .no_update()
-            .field(F::new("AssigneeId", T::Reference(&["User"])).required().create_only().rel("Assignee"))
-            .field(
-                F::new("PermissionSetId", T::Reference(&["PermissionSet"]))
-                    .create_only()
-                    .rel("PermissionSet"),
-            )
-            .field(F::new("PermissionSetGroupId", T::Reference(&["PermissionSet"])).create_only())
-            .field(F::new("IsActive", T::Boolean).system())
-            .field(F::new("ExpirationDate", T::DateTime))
-            .done(),
+        O::new(
+            "PermissionSetAssignment",
+            "Permission Set Assignment",
+            "Permission Set Assignments",
+            "0Pa",
+        )
+        .setup()
+        .no_update()
+        .field(
+            F::new("AssigneeId", T::Reference(&["User"]))
+                .required()
+                .create_only()
+                .rel("Assignee"),
+        )
+        .field(
+            F::new("PermissionSetId", T::Reference(&["PermissionSet"]))
+                .create_only()
+                .rel("PermissionSet"),
+        )
+        .field(F::new("PermissionSetGroupId", T::Reference(&["PermissionSet"])).create_only())
+        .field(F::new("IsActive", T::Boolean).system())
+        .field(F::new("ExpirationDate", T::DateTime))
+        .done(),
         O::new(
             "PermissionSetLicenseAssign",
             "Permission Set License Assignment",
@@ -559,65 +661,115 @@ fn build() -> Vec<ObjectDef> {
         )
         .setup()
         .no_update()
-        .field(F::new("AssigneeId", T::Reference(&["User"])).required().create_only().rel("Assignee"))
         .field(
-            F::new("PermissionSetLicenseId", T::Reference(&["PermissionSetLicense"]))
+            F::new("AssigneeId", T::Reference(&["User"]))
                 .required()
                 .create_only()
-                .rel("PermissionSetLicense"),
+                .rel("Assignee"),
+        )
+        .field(
+            F::new(
+                "PermissionSetLicenseId",
+                T::Reference(&["PermissionSetLicense"]),
+            )
+            .required()
+            .create_only()
+            .rel("PermissionSetLicense"),
         )
         .done(),
         // Key prefix not confirmed by any fixture.
-        O::new("ObjectPermissions", "Object Permissions", "Object Permissions", "110")
-            .setup()
-            .field(F::new("ParentId", T::Reference(&["PermissionSet"])).required().create_only().rel("Parent"))
-            .field(F::new("SobjectType", text(40)).required().create_only())
-            .field(F::new("PermissionsRead", T::Boolean).defaulted(Value::Bool(false)))
-            .field(F::new("PermissionsCreate", T::Boolean).defaulted(Value::Bool(false)))
-            .field(F::new("PermissionsEdit", T::Boolean).defaulted(Value::Bool(false)))
-            .field(F::new("PermissionsDelete", T::Boolean).defaulted(Value::Bool(false)))
-            .field(F::new("PermissionsViewAllRecords", T::Boolean).defaulted(Value::Bool(false)))
-            .field(F::new("PermissionsModifyAllRecords", T::Boolean).defaulted(Value::Bool(false)))
-            .field(F::new("PermissionsViewAllFields", T::Boolean).defaulted(Value::Bool(false)))
-            .done(),
+        O::new(
+            "ObjectPermissions",
+            "Object Permissions",
+            "Object Permissions",
+            "110",
+        )
+        .setup()
+        .field(
+            F::new("ParentId", T::Reference(&["PermissionSet"]))
+                .required()
+                .create_only()
+                .rel("Parent"),
+        )
+        .field(F::new("SobjectType", text(40)).required().create_only())
+        .field(F::new("PermissionsRead", T::Boolean).defaulted(Value::Bool(false)))
+        .field(F::new("PermissionsCreate", T::Boolean).defaulted(Value::Bool(false)))
+        .field(F::new("PermissionsEdit", T::Boolean).defaulted(Value::Bool(false)))
+        .field(F::new("PermissionsDelete", T::Boolean).defaulted(Value::Bool(false)))
+        .field(F::new("PermissionsViewAllRecords", T::Boolean).defaulted(Value::Bool(false)))
+        .field(F::new("PermissionsModifyAllRecords", T::Boolean).defaulted(Value::Bool(false)))
+        .field(F::new("PermissionsViewAllFields", T::Boolean).defaulted(Value::Bool(false)))
+        .done(),
         // Key prefix not confirmed by any fixture.
-        O::new("FieldPermissions", "Field Permissions", "Field Permissions", "01k")
-            .setup()
-            .field(F::new("ParentId", T::Reference(&["PermissionSet"])).required().create_only().rel("Parent"))
-            .field(F::new("SobjectType", text(40)).required().create_only())
-            .field(F::new("Field", text(255)).required().create_only())
-            .field(F::new("PermissionsRead", T::Boolean).defaulted(Value::Bool(false)))
-            .field(F::new("PermissionsEdit", T::Boolean).defaulted(Value::Bool(false)))
-            .done(),
+        O::new(
+            "FieldPermissions",
+            "Field Permissions",
+            "Field Permissions",
+            "01k",
+        )
+        .setup()
+        .field(
+            F::new("ParentId", T::Reference(&["PermissionSet"]))
+                .required()
+                .create_only()
+                .rel("Parent"),
+        )
+        .field(F::new("SobjectType", text(40)).required().create_only())
+        .field(F::new("Field", text(255)).required().create_only())
+        .field(F::new("PermissionsRead", T::Boolean).defaulted(Value::Bool(false)))
+        .field(F::new("PermissionsEdit", T::Boolean).defaulted(Value::Bool(false)))
+        .done(),
         // Key prefix not confirmed by any fixture.
-        O::new("SetupEntityAccess", "Setup Entity Access", "Setup Entity Access", "0J0")
-            .setup()
-            .no_update()
-            .field(F::new("ParentId", T::Reference(&["PermissionSet"])).required().create_only().rel("Parent"))
-            .field(F::new("SetupEntityId", T::Reference(SETUP_ENTITIES)).required().create_only())
-            .field(F::new("SetupEntityType", text(40)).system())
-            .done(),
+        O::new(
+            "SetupEntityAccess",
+            "Setup Entity Access",
+            "Setup Entity Access",
+            "0J0",
+        )
+        .setup()
+        .no_update()
+        .field(
+            F::new("ParentId", T::Reference(&["PermissionSet"]))
+                .required()
+                .create_only()
+                .rel("Parent"),
+        )
+        .field(
+            F::new("SetupEntityId", T::Reference(SETUP_ENTITIES))
+                .required()
+                .create_only(),
+        )
+        .field(F::new("SetupEntityType", text(40)).system())
+        .done(),
         O::new("ApexClass", "Apex Class", "Apex Classes", "01p")
             .setup()
             .read_only()
             .field(F::new("Name", text(255)))
             .field(F::new("NamespacePrefix", text(15)))
-            .field(F::new("Status", T::Picklist(&["Active", "Deleted", "Inactive"])))
+            .field(F::new(
+                "Status",
+                T::Picklist(&["Active", "Deleted", "Inactive"]),
+            ))
             .field(F::new("ApiVersion", T::Double))
             .field(F::new("IsValid", T::Boolean))
             .done(),
         // Key prefix not confirmed by any fixture.
-        O::new("ConnectedApplication", "Connected App", "Connected Apps", "0H4")
-            .setup()
-            .read_only()
-            .field(F::new("Name", text(255)))
-            .field(F::new("OptionsAllowAdminApprovedUsersOnly", T::Boolean))
-            .field(F::new("OptionsRefreshTokenValidityMetric", T::Boolean))
-            .field(F::new("RefreshTokenValidityPeriod", T::Int))
-            .field(F::new("OptionsHasSessionLevelPolicy", T::Boolean))
-            .field(F::new("OptionsIsInternal", T::Boolean))
-            .field(F::new("MobileStartUrl", T::Url))
-            .done(),
+        O::new(
+            "ConnectedApplication",
+            "Connected App",
+            "Connected Apps",
+            "0H4",
+        )
+        .setup()
+        .read_only()
+        .field(F::new("Name", text(255)))
+        .field(F::new("OptionsAllowAdminApprovedUsersOnly", T::Boolean))
+        .field(F::new("OptionsRefreshTokenValidityMetric", T::Boolean))
+        .field(F::new("RefreshTokenValidityPeriod", T::Int))
+        .field(F::new("OptionsHasSessionLevelPolicy", T::Boolean))
+        .field(F::new("OptionsIsInternal", T::Boolean))
+        .field(F::new("MobileStartUrl", T::Url))
+        .done(),
     ];
     all.extend(data_objects());
     all
@@ -629,8 +781,14 @@ fn data_objects() -> Vec<ObjectDef> {
     vec![
         O::new("Account", "Account", "Accounts", "001")
             .field(F::new("Name", text(255)).required())
-            .field(F::new("Type", T::Picklist(&["Prospect", "Customer - Direct", "Partner", "Other"])))
-            .field(F::new("Industry", T::Picklist(&["Agriculture", "Banking", "Technology", "Other"])))
+            .field(F::new(
+                "Type",
+                T::Picklist(&["Prospect", "Customer - Direct", "Partner", "Other"]),
+            ))
+            .field(F::new(
+                "Industry",
+                T::Picklist(&["Agriculture", "Banking", "Technology", "Other"]),
+            ))
             .field(F::new("Phone", T::Phone))
             .field(F::new("Website", T::Url))
             .field(F::new("BillingCity", text(40)))
@@ -650,7 +808,10 @@ fn data_objects() -> Vec<ObjectDef> {
             .field(F::new("Phone", T::Phone))
             .field(F::new("Title", text(128)))
             .field(F::new("AccountId", T::Reference(&["Account"])).rel("Account"))
-            .field(F::new("LeadSource", T::Picklist(&["Web", "Phone Inquiry", "Partner Referral", "Other"])))
+            .field(F::new(
+                "LeadSource",
+                T::Picklist(&["Web", "Phone Inquiry", "Partner Referral", "Other"]),
+            ))
             .field(F::new("MailingCity", text(40)))
             .field(F::new("Description", T::TextArea))
             .owner()
@@ -664,35 +825,68 @@ fn data_objects() -> Vec<ObjectDef> {
             .field(F::new("Phone", T::Phone))
             .field(F::new("Title", text(128)))
             .field(
-                F::new("Status", T::Picklist(&["Open - Not Contacted", "Working - Contacted", "Closed - Converted"]))
-                    .defaulted(Value::String("Open - Not Contacted".into()))
+                F::new(
+                    "Status",
+                    T::Picklist(&[
+                        "Open - Not Contacted",
+                        "Working - Contacted",
+                        "Closed - Converted",
+                    ]),
+                )
+                .defaulted(Value::String("Open - Not Contacted".into()))
+                .not_permissionable(),
+            )
+            .field(F::new(
+                "LeadSource",
+                T::Picklist(&["Web", "Phone Inquiry", "Partner Referral", "Other"]),
+            ))
+            .field(
+                F::new("IsConverted", T::Boolean)
+                    .read_only()
                     .not_permissionable(),
             )
-            .field(F::new("LeadSource", T::Picklist(&["Web", "Phone Inquiry", "Partner Referral", "Other"])))
-            .field(F::new("IsConverted", T::Boolean).read_only().not_permissionable())
             .owner()
             .done(),
         O::new("Opportunity", "Opportunity", "Opportunities", "006")
             .field(F::new("Name", text(120)).required())
             .field(
-                F::new("StageName", T::Picklist(&["Prospecting", "Qualification", "Closed Won", "Closed Lost"]))
-                    .required(),
+                F::new(
+                    "StageName",
+                    T::Picklist(&["Prospecting", "Qualification", "Closed Won", "Closed Lost"]),
+                )
+                .required(),
             )
             .field(F::new("CloseDate", T::Date).required())
             .field(F::new("Amount", T::Currency))
             .field(F::new("Probability", T::Double))
             .field(F::new("ExpectedRevenue", T::Currency).calculated())
             .field(F::new("AccountId", T::Reference(&["Account"])).rel("Account"))
-            .field(F::new("IsClosed", T::Boolean).read_only().not_permissionable())
+            .field(
+                F::new("IsClosed", T::Boolean)
+                    .read_only()
+                    .not_permissionable(),
+            )
             .field(F::new("IsWon", T::Boolean).read_only().not_permissionable())
-            .field(F::new("Type", T::Picklist(&["New Customer", "Existing Customer - Upgrade"])))
-            .field(F::new("LeadSource", T::Picklist(&["Web", "Phone Inquiry", "Partner Referral", "Other"])))
+            .field(F::new(
+                "Type",
+                T::Picklist(&["New Customer", "Existing Customer - Upgrade"]),
+            ))
+            .field(F::new(
+                "LeadSource",
+                T::Picklist(&["Web", "Phone Inquiry", "Partner Referral", "Other"]),
+            ))
             .owner()
             .done(),
         O::new("Campaign", "Campaign", "Campaigns", "701")
             .field(F::new("Name", text(80)).required())
-            .field(F::new("Status", T::Picklist(&["Planned", "In Progress", "Completed", "Aborted"])))
-            .field(F::new("Type", T::Picklist(&["Email", "Webinar", "Conference", "Other"])))
+            .field(F::new(
+                "Status",
+                T::Picklist(&["Planned", "In Progress", "Completed", "Aborted"]),
+            ))
+            .field(F::new(
+                "Type",
+                T::Picklist(&["Email", "Webinar", "Conference", "Other"]),
+            ))
             .field(F::new("StartDate", T::Date))
             .field(F::new("EndDate", T::Date))
             .field(F::new("IsActive", T::Boolean))
@@ -703,9 +897,12 @@ fn data_objects() -> Vec<ObjectDef> {
         O::new("Task", "Task", "Tasks", "00T")
             .field(F::new("Subject", text(255)))
             .field(
-                F::new("Status", T::Picklist(&["Not Started", "In Progress", "Completed"]))
-                    .defaulted(Value::String("Not Started".into()))
-                    .not_permissionable(),
+                F::new(
+                    "Status",
+                    T::Picklist(&["Not Started", "In Progress", "Completed"]),
+                )
+                .defaulted(Value::String("Not Started".into()))
+                .not_permissionable(),
             )
             .field(
                 F::new("Priority", T::Picklist(&["High", "Normal", "Low"]))
@@ -713,10 +910,20 @@ fn data_objects() -> Vec<ObjectDef> {
                     .not_permissionable(),
             )
             .field(F::new("WhoId", T::Reference(&["Contact", "Lead"])).rel("Who"))
-            .field(F::new("WhatId", T::Reference(&["Account", "Opportunity", "Case", "Campaign"])).rel("What"))
+            .field(
+                F::new(
+                    "WhatId",
+                    T::Reference(&["Account", "Opportunity", "Case", "Campaign"]),
+                )
+                .rel("What"),
+            )
             .field(F::new("ActivityDate", T::Date))
             .field(F::new("Description", T::TextArea))
-            .field(F::new("IsClosed", T::Boolean).read_only().not_permissionable())
+            .field(
+                F::new("IsClosed", T::Boolean)
+                    .read_only()
+                    .not_permissionable(),
+            )
             .owner()
             .done(),
         O::new("Event", "Event", "Events", "00U")
@@ -726,7 +933,13 @@ fn data_objects() -> Vec<ObjectDef> {
             .field(F::new("DurationInMinutes", T::Int))
             .field(F::new("Location", text(255)))
             .field(F::new("WhoId", T::Reference(&["Contact", "Lead"])).rel("Who"))
-            .field(F::new("WhatId", T::Reference(&["Account", "Opportunity", "Case", "Campaign"])).rel("What"))
+            .field(
+                F::new(
+                    "WhatId",
+                    T::Reference(&["Account", "Opportunity", "Case", "Campaign"]),
+                )
+                .rel("What"),
+            )
             .field(F::new("Description", T::TextArea))
             .owner()
             .done(),
@@ -734,22 +947,32 @@ fn data_objects() -> Vec<ObjectDef> {
             .field(F::new("CaseNumber", text(30)).system())
             .field(F::new("Subject", text(255)))
             .field(
-                F::new("Status", T::Picklist(&["New", "Working", "Escalated", "Closed"]))
-                    .defaulted(Value::String("New".into()))
-                    .not_permissionable(),
+                F::new(
+                    "Status",
+                    T::Picklist(&["New", "Working", "Escalated", "Closed"]),
+                )
+                .defaulted(Value::String("New".into()))
+                .not_permissionable(),
             )
             .field(F::new("Origin", T::Picklist(&["Phone", "Email", "Web"])))
             .field(F::new("Priority", T::Picklist(&["High", "Medium", "Low"])))
             .field(F::new("AccountId", T::Reference(&["Account"])).rel("Account"))
             .field(F::new("ContactId", T::Reference(&["Contact"])).rel("Contact"))
             .field(F::new("Description", T::TextArea))
-            .field(F::new("IsClosed", T::Boolean).read_only().not_permissionable())
+            .field(
+                F::new("IsClosed", T::Boolean)
+                    .read_only()
+                    .not_permissionable(),
+            )
             .owner()
             .done(),
         O::new("Product2", "Product", "Products", "01t")
             .field(F::new("Name", text(255)).required())
             .field(F::new("ProductCode", text(255)))
-            .field(F::new("Family", T::Picklist(&["None", "Hardware", "Software"])))
+            .field(F::new(
+                "Family",
+                T::Picklist(&["None", "Hardware", "Software"]),
+            ))
             .field(F::new("IsActive", T::Boolean))
             .field(F::new("Description", T::TextArea))
             .done(),
@@ -760,7 +983,11 @@ fn data_objects() -> Vec<ObjectDef> {
             .field(F::new("Description", text(255)))
             .done(),
         O::new("Order", "Order", "Orders", "801")
-            .field(F::new("AccountId", T::Reference(&["Account"])).required().rel("Account"))
+            .field(
+                F::new("AccountId", T::Reference(&["Account"]))
+                    .required()
+                    .rel("Account"),
+            )
             .field(F::new("EffectiveDate", T::Date).required())
             .field(F::new("Status", T::Picklist(&["Draft", "Activated"])).required())
             .field(F::new("OrderNumber", text(30)).system())
@@ -768,22 +995,38 @@ fn data_objects() -> Vec<ObjectDef> {
             .field(F::new("Description", T::TextArea))
             .owner()
             .done(),
-        O::new("HubSpot_Inc__HubSpot_Intelligence__c", "HubSpot Intelligence", "HubSpot Intelligence", "a0H")
-            .field(F::new("Name", text(80)).not_permissionable())
-            .field(F::new("HubSpot_Inc__Contact__c", T::Reference(&["Contact"])).rel("HubSpot_Inc__Contact__r"))
-            .field(F::new("HubSpot_Inc__Lead__c", T::Reference(&["Lead"])).rel("HubSpot_Inc__Lead__r"))
-            .field(F::new("HubSpot_Inc__Score__c", T::Double).calculated())
-            .owner()
-            .done(),
-        O::new("HubSpot_Inc__HubSpot_Activity__c", "HubSpot Activity", "HubSpot Activities", "a0I")
-            .field(F::new("Name", text(80)).not_permissionable())
-            .field(
-                F::new("HubSpot_Inc__HubSpot_Intelligence__c", T::Reference(&["HubSpot_Inc__HubSpot_Intelligence__c"]))
-                    .rel("HubSpot_Inc__HubSpot_Intelligence__r"),
+        O::new(
+            "HubSpot_Inc__HubSpot_Intelligence__c",
+            "HubSpot Intelligence",
+            "HubSpot Intelligence",
+            "a0H",
+        )
+        .field(F::new("Name", text(80)).not_permissionable())
+        .field(
+            F::new("HubSpot_Inc__Contact__c", T::Reference(&["Contact"]))
+                .rel("HubSpot_Inc__Contact__r"),
+        )
+        .field(F::new("HubSpot_Inc__Lead__c", T::Reference(&["Lead"])).rel("HubSpot_Inc__Lead__r"))
+        .field(F::new("HubSpot_Inc__Score__c", T::Double).calculated())
+        .owner()
+        .done(),
+        O::new(
+            "HubSpot_Inc__HubSpot_Activity__c",
+            "HubSpot Activity",
+            "HubSpot Activities",
+            "a0I",
+        )
+        .field(F::new("Name", text(80)).not_permissionable())
+        .field(
+            F::new(
+                "HubSpot_Inc__HubSpot_Intelligence__c",
+                T::Reference(&["HubSpot_Inc__HubSpot_Intelligence__c"]),
             )
-            .field(F::new("HubSpot_Inc__Title__c", text(255)))
-            .field(F::new("HubSpot_Inc__Body__c", T::TextArea))
-            .owner()
-            .done(),
+            .rel("HubSpot_Inc__HubSpot_Intelligence__r"),
+        )
+        .field(F::new("HubSpot_Inc__Title__c", text(255)))
+        .field(F::new("HubSpot_Inc__Body__c", T::TextArea))
+        .owner()
+        .done(),
     ]
 }

@@ -17,7 +17,10 @@ pub struct OAuthErrorPair {
 
 impl OAuthErrorPair {
     fn new(error: &str, description: &str) -> Self {
-        Self { error: error.to_owned(), description: description.to_owned() }
+        Self {
+            error: error.to_owned(),
+            description: description.to_owned(),
+        }
     }
 }
 
@@ -32,7 +35,10 @@ pub struct ErrorTemplate {
 
 impl ErrorTemplate {
     fn new(code: &str, message: &str) -> Self {
-        Self { code: code.to_owned(), message: message.to_owned() }
+        Self {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        }
     }
 
     /// Fills `{key}` placeholders.

@@ -16,7 +16,11 @@ pub(crate) struct SfError {
 
 impl SfError {
     pub(crate) fn new(code: &str, message: impl Into<String>) -> Self {
-        SfError { code: code.to_owned(), message: message.into(), fields: None }
+        SfError {
+            code: code.to_owned(),
+            message: message.into(),
+            fields: None,
+        }
     }
 
     /// A DML error, which always carries `fields`.
@@ -28,7 +32,11 @@ impl SfError {
         }
     }
 
-    pub(crate) fn from_template(template: &ErrorTemplate, values: &[(&str, &str)], fields: &[&str]) -> Self {
+    pub(crate) fn from_template(
+        template: &ErrorTemplate,
+        values: &[(&str, &str)],
+        fields: &[&str],
+    ) -> Self {
         SfError::dml(&template.code, template.render(values), fields)
     }
 
@@ -60,7 +68,10 @@ pub(crate) struct RestError {
 
 impl RestError {
     pub(crate) fn new(status: u16, error: SfError) -> Self {
-        RestError { status, errors: vec![error] }
+        RestError {
+            status,
+            errors: vec![error],
+        }
     }
 
     pub(crate) fn bad(error: SfError) -> Self {
@@ -68,7 +79,10 @@ impl RestError {
     }
 
     pub(crate) fn not_found() -> Self {
-        RestError::new(404, SfError::new("NOT_FOUND", "The requested resource does not exist"))
+        RestError::new(
+            404,
+            SfError::new("NOT_FOUND", "The requested resource does not exist"),
+        )
     }
 
     pub(crate) fn json_parse(detail: impl std::fmt::Display) -> Self {
@@ -82,6 +96,9 @@ impl RestError {
 
 impl From<Vec<SfError>> for RestError {
     fn from(errors: Vec<SfError>) -> Self {
-        RestError { status: 400, errors }
+        RestError {
+            status: 400,
+            errors,
+        }
     }
 }

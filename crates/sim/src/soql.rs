@@ -112,7 +112,10 @@ fn lex(input: &str) -> Result<Vec<Token>, SyntaxError> {
             loop {
                 match chars.get(i) {
                     None => {
-                        return Err(SyntaxError { message: "unexpected token: '<EOF>'".into(), column });
+                        return Err(SyntaxError {
+                            message: "unexpected token: '<EOF>'".into(),
+                            column,
+                        });
                     }
                     Some('\\') => {
                         let escaped = chars.get(i + 1).copied().unwrap_or('\\');
@@ -133,24 +136,37 @@ fn lex(input: &str) -> Result<Vec<Token>, SyntaxError> {
                     }
                 }
             }
-            tokens.push(Token { tok: Tok::Text(text), column });
+            tokens.push(Token {
+                tok: Tok::Text(text),
+                column,
+            });
             continue;
         }
         if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
             let start = i;
             i += 1;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '.' | ':' | '-' | '+')) {
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '.' | ':' | '-' | '+'))
+            {
                 i += 1;
             }
-            tokens.push(Token { tok: Tok::Number(chars[start..i].iter().collect()), column });
+            tokens.push(Token {
+                tok: Tok::Number(chars[start..i].iter().collect()),
+                column,
+            });
             continue;
         }
         if c.is_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '.' | ':')) {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '.' | ':'))
+            {
                 i += 1;
             }
-            tokens.push(Token { tok: Tok::Word(chars[start..i].iter().collect()), column });
+            tokens.push(Token {
+                tok: Tok::Word(chars[start..i].iter().collect()),
+                column,
+            });
             continue;
         }
         let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
@@ -162,7 +178,10 @@ fn lex(input: &str) -> Result<Vec<Token>, SyntaxError> {
             _ => None,
         };
         if let Some(p) = punct {
-            tokens.push(Token { tok: Tok::Punct(p), column });
+            tokens.push(Token {
+                tok: Tok::Punct(p),
+                column,
+            });
             i += 2;
             continue;
         }
@@ -174,24 +193,42 @@ fn lex(input: &str) -> Result<Vec<Token>, SyntaxError> {
             '<' => "<",
             '>' => ">",
             _ => {
-                return Err(SyntaxError { message: format!("unexpected token: '{c}'"), column });
+                return Err(SyntaxError {
+                    message: format!("unexpected token: '{c}'"),
+                    column,
+                });
             }
         };
-        tokens.push(Token { tok: Tok::Punct(single), column });
+        tokens.push(Token {
+            tok: Tok::Punct(single),
+            column,
+        });
         i += 1;
     }
-    tokens.push(Token { tok: Tok::End, column: chars.len() + 1 });
+    tokens.push(Token {
+        tok: Tok::End,
+        column: chars.len() + 1,
+    });
     Ok(tokens)
 }
 
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    depth: usize,
 }
+
+/// Nesting allowed for parentheses, NOT and subqueries; deeper input is refused rather than
+/// risking the stack.
+const MAX_DEPTH: usize = 64;
 
 /// Parses one SOQL statement.
 pub(crate) fn parse(input: &str) -> Result<Query, SyntaxError> {
-    let mut parser = Parser { tokens: lex(input)?, at: 0 };
+    let mut parser = Parser {
+        tokens: lex(input)?,
+        at: 0,
+        depth: 0,
+    };
     let query = parser.query()?;
     match parser.peek().tok {
         Tok::End => Ok(query),
@@ -226,7 +263,10 @@ impl Parser {
             Tok::Punct(p) => (*p).to_owned(),
             Tok::End => "<EOF>".to_owned(),
         };
-        SyntaxError { message: format!("unexpected token: '{shown}'"), column: token.column }
+        SyntaxError {
+            message: format!("unexpected token: '{shown}'"),
+            column: token.column,
+        }
     }
 
     fn is_keyword(&self, keyword: &str) -> bool {
@@ -243,7 +283,11 @@ impl Parser {
     }
 
     fn expect_keyword(&mut self, keyword: &str) -> Result<(), SyntaxError> {
-        if self.eat_keyword(keyword) { Ok(()) } else { Err(self.unexpected()) }
+        if self.eat_keyword(keyword) {
+            Ok(())
+        } else {
+            Err(self.unexpected())
+        }
     }
 
     fn is_punct(&self, punct: &str) -> bool {
@@ -276,7 +320,10 @@ impl Parser {
         let (word, column) = self.identifier()?;
         let parts: Vec<String> = word.split('.').map(str::to_owned).collect();
         if parts.iter().any(String::is_empty) {
-            return Err(SyntaxError { message: format!("unexpected token: '{word}'"), column });
+            return Err(SyntaxError {
+                message: format!("unexpected token: '{word}'"),
+                column,
+            });
         }
         Ok(Path { parts, column })
     }
@@ -294,7 +341,11 @@ impl Parser {
         }
         self.expect_keyword("FROM")?;
         let (from, from_column) = self.identifier()?;
-        let filter = if self.eat_keyword("WHERE") { Some(self.or()?) } else { None };
+        let filter = if self.eat_keyword("WHERE") {
+            Some(self.or()?)
+        } else {
+            None
+        };
         let mut order = Vec::new();
         if self.eat_keyword("ORDER") {
             self.expect_keyword("BY")?;
@@ -315,7 +366,11 @@ impl Parser {
                         nulls_last = false;
                     }
                 }
-                order.push(OrderItem { path, descending, nulls_last });
+                order.push(OrderItem {
+                    path,
+                    descending,
+                    nulls_last,
+                });
                 if self.is_punct(",") {
                     self.next();
                 } else {
@@ -323,9 +378,25 @@ impl Parser {
                 }
             }
         }
-        let limit = if self.eat_keyword("LIMIT") { Some(self.count()?) } else { None };
-        let offset = if self.eat_keyword("OFFSET") { Some(self.count()?) } else { None };
-        Ok(Query { select, from, from_column, filter, order, limit, offset })
+        let limit = if self.eat_keyword("LIMIT") {
+            Some(self.count()?)
+        } else {
+            None
+        };
+        let offset = if self.eat_keyword("OFFSET") {
+            Some(self.count()?)
+        } else {
+            None
+        };
+        Ok(Query {
+            select,
+            from,
+            from_column,
+            filter,
+            order,
+            limit,
+            offset,
+        })
     }
 
     fn count(&mut self) -> Result<usize, SyntaxError> {
@@ -344,11 +415,22 @@ impl Parser {
     fn select_item(&mut self) -> Result<SelectItem, SyntaxError> {
         if self.is_punct("(") {
             self.next();
-            let sub = self.query()?;
+            if self.depth >= 2 {
+                return Err(self.unexpected());
+            }
+            self.depth += 1;
+            let sub = self.query();
+            self.depth -= 1;
+            let sub = sub?;
             self.expect_punct(")")?;
             return Ok(SelectItem::Subquery(Box::new(sub)));
         }
-        if self.is_keyword("COUNT") && matches!(self.tokens.get(self.at + 1).map(|t| &t.tok), Some(Tok::Punct("("))) {
+        if self.is_keyword("COUNT")
+            && matches!(
+                self.tokens.get(self.at + 1).map(|t| &t.tok),
+                Some(Tok::Punct("("))
+            )
+        {
             self.next();
             self.next();
             if self.is_punct(")") {
@@ -381,6 +463,16 @@ impl Parser {
     }
 
     fn not(&mut self) -> Result<Cond, SyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.unexpected());
+        }
+        let result = self.not_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn not_inner(&mut self) -> Result<Cond, SyntaxError> {
         if self.eat_keyword("NOT") {
             return Ok(Cond::Not(Box::new(self.not()?)));
         }
@@ -438,7 +530,11 @@ impl Parser {
             Tok::Word(w) if w.eq_ignore_ascii_case("true") => Literal::Bool(true),
             Tok::Word(w) if w.eq_ignore_ascii_case("false") => Literal::Bool(false),
             Tok::Word(w) if w.eq_ignore_ascii_case("null") => Literal::Null,
-            Tok::Word(w) if w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == ':') => {
+            Tok::Word(w)
+                if w.chars().all(|c| {
+                    c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == ':'
+                }) =>
+            {
                 Literal::Date(w.clone())
             }
             _ => return Err(self.unexpected()),
@@ -462,7 +558,9 @@ mod tests {
         .unwrap();
         assert_eq!(query.from, "User");
         assert_eq!(query.select.len(), 3);
-        assert!(matches!(&query.select[2], SelectItem::Subquery(q) if q.from == "PermissionSetAssignments"));
+        assert!(
+            matches!(&query.select[2], SelectItem::Subquery(q) if q.from == "PermissionSetAssignments")
+        );
         assert!(matches!(query.filter, Some(Cond::Or(_, _))));
         assert_eq!(query.limit, Some(10));
         assert!(query.order[0].descending);
@@ -478,5 +576,11 @@ mod tests {
         assert!(parse("SELECT Id FROM User WHERE").is_err());
         assert!(parse("SELECT Id FROM User LIMIT x").is_err());
         assert!(parse("'").is_err());
+        let deep = format!(
+            "SELECT Id FROM User WHERE {}Id = null{}",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        );
+        assert!(parse(&deep).is_err());
     }
 }

@@ -109,8 +109,10 @@ fn percent_decode(text: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 || (b'%' == bytes[i] && i + 2 < bytes.len() + 1 && i + 2 <= bytes.len().saturating_sub(1)) => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(byte) => {
                         out.push(byte);
@@ -147,13 +149,17 @@ const ELSEWHERE: &str = "elsewhere";
 static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(|| {
     let mut registry = Registry::default();
     for name in USERNAMES_TAKEN_ELSEWHERE {
-        registry.usernames.insert((*name).to_owned(), ELSEWHERE.to_owned());
+        registry
+            .usernames
+            .insert((*name).to_owned(), ELSEWHERE.to_owned());
     }
     Mutex::new(registry)
 });
 
 fn registry() -> std::sync::MutexGuard<'static, Registry> {
-    REGISTRY.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    REGISTRY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Current time as Salesforce formats datetimes.
@@ -218,7 +224,10 @@ impl OrgData {
         let token = format!("{}!AQ{}", self.org_id15(), ids::random_string(96));
         self.sessions.insert(
             token.clone(),
-            Session { user_id: user_id.to_owned(), rest_allowed },
+            Session {
+                user_id: user_id.to_owned(),
+                rest_allowed,
+            },
         );
         token
     }
@@ -272,7 +281,10 @@ impl OrgData {
         if record.get("OwnerId").is_some_and(Value::is_null) {
             record.insert("OwnerId".into(), creator);
         }
-        self.tables.entry(object.to_owned()).or_default().insert(id.clone(), record);
+        self.tables
+            .entry(object.to_owned())
+            .or_default()
+            .insert(id.clone(), record);
         id
     }
 
@@ -283,19 +295,29 @@ impl OrgData {
     /// Claims a username in the cross-org registry; `false` if any org holds it.
     pub(crate) fn is_username_taken_elsewhere(&self, username: &str) -> bool {
         let key = username.to_ascii_lowercase();
-        registry().usernames.get(&key).is_some_and(|org| org != &self.org_id)
+        registry()
+            .usernames
+            .get(&key)
+            .is_some_and(|org| org != &self.org_id)
     }
 
     pub(crate) fn register_username(&self, username: &str) {
-        registry().usernames.insert(username.to_ascii_lowercase(), self.org_id.clone());
+        registry()
+            .usernames
+            .insert(username.to_ascii_lowercase(), self.org_id.clone());
     }
 
     pub(crate) fn is_consumer_key_taken_elsewhere(&self, key: &str) -> bool {
-        registry().consumer_keys.get(key).is_some_and(|org| org != &self.org_id)
+        registry()
+            .consumer_keys
+            .get(key)
+            .is_some_and(|org| org != &self.org_id)
     }
 
     pub(crate) fn register_consumer_key(&self, key: &str) {
-        registry().consumer_keys.insert(key.to_owned(), self.org_id.clone());
+        registry()
+            .consumer_keys
+            .insert(key.to_owned(), self.org_id.clone());
     }
 
     /// Makes the registry agree with this org's tables (after a load or a rollback).
@@ -334,17 +356,24 @@ impl OrgData {
 
     /// Loads a saved org.
     pub(crate) fn load(path: &Path) -> Result<Self> {
-        let text = fs_err::read_to_string(path)
-            .map_err(|source| Error::StateIo { path: path.to_owned(), source })?;
-        let org: OrgData = serde_json::from_str(&text)
-            .map_err(|source| Error::StateFormat { path: path.to_owned(), source })?;
+        let text = fs_err::read_to_string(path).map_err(|source| Error::StateIo {
+            path: path.to_owned(),
+            source,
+        })?;
+        let org: OrgData = serde_json::from_str(&text).map_err(|source| Error::StateFormat {
+            path: path.to_owned(),
+            source,
+        })?;
         org.sync_registry();
         Ok(org)
     }
 
     /// Saves atomically: a temporary file next to the target, then a rename.
     pub(crate) fn save(&self, path: &Path) -> Result<()> {
-        let io = |source| Error::StateIo { path: path.to_owned(), source };
+        let io = |source| Error::StateIo {
+            path: path.to_owned(),
+            source,
+        };
         let text = serde_json::to_string_pretty(self)
             .map_err(|source| io(std::io::Error::other(source)))?;
         let mut temp = path.as_os_str().to_owned();
@@ -359,5 +388,7 @@ impl OrgData {
 fn random_digits(len: usize) -> String {
     use rand::Rng;
     let mut rng = rand::rng();
-    (0..len).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect()
+    (0..len)
+        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+        .collect()
 }

@@ -35,13 +35,20 @@ pub(crate) fn parse(text: &str) -> Result<XmlNode, String> {
         let event = reader.read_event().map_err(|e| e.to_string())?;
         match event {
             Event::Start(ref start) | Event::Empty(ref start) => {
-                let mut node = XmlNode { name: local(start.name().as_ref()), ..XmlNode::default() };
+                let mut node = XmlNode {
+                    name: local(start.name().as_ref()),
+                    ..XmlNode::default()
+                };
                 for attr in start.attributes() {
                     let attr = attr.map_err(|e| e.to_string())?;
                     let value = attr.unescape_value().map_err(|e| e.to_string())?;
-                    node.attrs.push((local(attr.key.as_ref()), value.into_owned()));
+                    node.attrs
+                        .push((local(attr.key.as_ref()), value.into_owned()));
                 }
                 stack.push(node);
+                if stack.len() > 256 {
+                    return Err("the document is nested too deeply".into());
+                }
                 if matches!(event, Event::Empty(_)) {
                     close(&mut stack)?;
                 }
@@ -86,7 +93,10 @@ pub(crate) fn parse(text: &str) -> Result<XmlNode, String> {
     if !stack.is_empty() {
         return Err("premature end of file".into());
     }
-    document.children.pop().ok_or_else(|| "premature end of file".to_owned())
+    document
+        .children
+        .pop()
+        .ok_or_else(|| "premature end of file".to_owned())
 }
 
 fn close(stack: &mut Vec<XmlNode>) -> Result<(), String> {
@@ -102,12 +112,20 @@ fn close(stack: &mut Vec<XmlNode>) -> Result<(), String> {
 impl XmlNode {
     /// A leaf element with text.
     pub(crate) fn leaf(name: &str, text: impl Into<String>) -> Self {
-        XmlNode { name: name.to_owned(), text: text.into(), ..XmlNode::default() }
+        XmlNode {
+            name: name.to_owned(),
+            text: text.into(),
+            ..XmlNode::default()
+        }
     }
 
     /// An element with children.
     pub(crate) fn branch(name: &str, children: Vec<XmlNode>) -> Self {
-        XmlNode { name: name.to_owned(), children, ..XmlNode::default() }
+        XmlNode {
+            name: name.to_owned(),
+            children,
+            ..XmlNode::default()
+        }
     }
 
     pub(crate) fn child(&self, name: &str) -> Option<&XmlNode> {
@@ -142,10 +160,13 @@ impl XmlNode {
 
     /// `xsi:type` without any prefix.
     pub(crate) fn xsi_type(&self) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == "type").map(|(_, v)| match v.rsplit_once(':') {
-            Some((_, local)) => local,
-            None => v.as_str(),
-        })
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == "type")
+            .map(|(_, v)| match v.rsplit_once(':') {
+                Some((_, local)) => local,
+                None => v.as_str(),
+            })
     }
 
     /// Sets (or adds) a direct child's text.
@@ -163,7 +184,10 @@ impl XmlNode {
 
     /// Writes the element with an `xsi:type` attribute.
     pub(crate) fn write_typed(&self, out: &mut String, name: &str, xsi_type: &str) {
-        let renamed = XmlNode { name: name.to_owned(), ..self.clone() };
+        let renamed = XmlNode {
+            name: name.to_owned(),
+            ..self.clone()
+        };
         renamed.write_with(out, Some(xsi_type));
     }
 

@@ -35,8 +35,14 @@ fn desired() -> DesiredState {
             access: FieldAccess::READ_EDIT,
             provenance: vec![],
         }],
-        system_permissions: vec![SystemPermissionGrant { name: "PermissionsApiEnabled".into(), provenance: vec![] }],
-        apex_classes: vec![crate::requirements::NamedGrant { name: "HubSpot_Inc.Sync".into(), provenance: vec![] }],
+        system_permissions: vec![SystemPermissionGrant {
+            name: "PermissionsApiEnabled".into(),
+            provenance: vec![],
+        }],
+        apex_classes: vec![crate::requirements::NamedGrant {
+            name: "HubSpot_Inc.Sync".into(),
+            provenance: vec![],
+        }],
         ..Requirements::default()
     };
     let issues = requirements.apply(&spec.grants);
@@ -76,24 +82,42 @@ fn matching_org() -> ObservedOrg {
         name: "HubSpot_Integration".into(),
         label: "HubSpot Integration".into(),
         description: None,
-        system_permissions: [("PermissionsApiEnabled".to_owned(), true), ("PermissionsViewSetup".to_owned(), false)]
-            .into_iter()
-            .collect(),
+        system_permissions: [
+            ("PermissionsApiEnabled".to_owned(), true),
+            ("PermissionsViewSetup".to_owned(), false),
+        ]
+        .into_iter()
+        .collect(),
         object_permissions: vec![
             ObjectPermissionRow {
                 sobject_type: "Contact".into(),
                 access: ObjectAccess::from_rights(&[ObjectRight::Read, ObjectRight::Edit]),
             },
-            ObjectPermissionRow { sobject_type: "Lead".into(), access: ObjectAccess::READ },
+            ObjectPermissionRow {
+                sobject_type: "Lead".into(),
+                access: ObjectAccess::READ,
+            },
         ],
-        field_permissions: vec![FieldPermissionRow { field: "Contact.Email".into(), access: FieldAccess::READ_EDIT }],
+        field_permissions: vec![FieldPermissionRow {
+            field: "Contact.Email".into(),
+            access: FieldAccess::READ_EDIT,
+        }],
         setup_entity_access: vec![
-            SetupEntityAccessRow { entity_type: APEX_CLASS_ENTITY.into(), name: "HubSpot_Inc.Sync".into() },
-            SetupEntityAccessRow { entity_type: "ConnectedApplication".into(), name: "HubSpot_Integration".into() },
+            SetupEntityAccessRow {
+                entity_type: APEX_CLASS_ENTITY.into(),
+                name: "HubSpot_Inc.Sync".into(),
+            },
+            SetupEntityAccessRow {
+                entity_type: "ConnectedApplication".into(),
+                name: "HubSpot_Integration".into(),
+            },
         ],
     });
     org.assignments = vec![
-        ObservedAssignment { permission_set: "HubSpot_Integration".into(), namespace: None },
+        ObservedAssignment {
+            permission_set: "HubSpot_Integration".into(),
+            namespace: None,
+        },
         ObservedAssignment {
             permission_set: "HubSpot_Integration_Permissions".into(),
             namespace: Some("HubSpot_Inc".into()),
@@ -132,9 +156,9 @@ fn fresh_org_gets_all_creates_in_order() {
     + assign permission set `HubSpot_Integration` to `integration-hubspot@acme.example`
     + assign permission set `HubSpot_Inc__HubSpot_Integration_Permissions` to `integration-hubspot@acme.example`
     + create certificate (generated)
-    + create external client app `HubSpot_Integration`: Label="HubSpot Integration", ContactEmail="integration-hubspot@acme.example", OAuthScopes=[api], AdminApproved=true, PermissionSets=[HubSpot_Integration]
+    + create connected app `HubSpot_Integration`: Label="HubSpot Integration", ContactEmail="integration-hubspot@acme.example", OAuthScopes=[api], AdminApproved=true, PermissionSets=[HubSpot_Integration]
     ? check JWT login as `integration-hubspot@acme.example` through `HubSpot_Integration`
-    12 change(s)
+    11 change(s)
     "#);
     assert!(plan.blockers.is_empty());
     assert!(plan.has_changes());
@@ -151,7 +175,11 @@ fn matching_org_gives_an_empty_plan() {
     assert!(!plan.has_drift(), "{plan}");
     assert!(plan.blockers.is_empty());
     assert!(plan.to_string().ends_with("no changes"));
-    assert!(plan.actions.iter().all(|action| matches!(action.operation, Operation::Unchanged | Operation::Check)));
+    assert!(
+        plan.actions
+            .iter()
+            .all(|action| matches!(action.operation, Operation::Unchanged | Operation::Check))
+    );
     // The same holds when extras would be deleted, because there are none.
     assert!(self::plan(&matching_org(), true).is_empty());
 }
@@ -163,19 +191,30 @@ fn a_drifted_grant_is_one_update() {
     set.object_permissions[0].access = ObjectAccess::READ;
     let plan = plan(&org, false);
     let changes: Vec<String> = plan.changes().map(ToString::to_string).collect();
-    assert_eq!(changes, [
-        "~ update object permissions `Contact` on `HubSpot_Integration`: PermissionsEdit: false → true"
-    ]);
+    assert_eq!(
+        changes,
+        [
+            "~ update object permissions `Contact` on `HubSpot_Integration`: PermissionsEdit: false → true"
+        ]
+    );
 }
 
 #[test]
 fn extras_are_reported_and_deleted_only_when_asked() {
     let mut org = matching_org();
     let set = org.permission_set.as_mut().unwrap();
-    set.system_permissions.insert("PermissionsViewAllData".into(), true);
-    set.object_permissions[1].access = ObjectAccess::from_rights(&[ObjectRight::Read, ObjectRight::Edit]);
-    set.object_permissions.push(ObjectPermissionRow { sobject_type: "Case".into(), access: ObjectAccess::READ });
-    org.assignments.push(ObservedAssignment { permission_set: "Old_Admin".into(), namespace: None });
+    set.system_permissions
+        .insert("PermissionsViewAllData".into(), true);
+    set.object_permissions[1].access =
+        ObjectAccess::from_rights(&[ObjectRight::Read, ObjectRight::Edit]);
+    set.object_permissions.push(ObjectPermissionRow {
+        sobject_type: "Case".into(),
+        access: ObjectAccess::READ,
+    });
+    org.assignments.push(ObservedAssignment {
+        permission_set: "Old_Admin".into(),
+        namespace: None,
+    });
 
     let kept = plan(&org, false);
     assert!(kept.is_empty(), "{kept}");
@@ -186,21 +225,27 @@ fn extras_are_reported_and_deleted_only_when_asked() {
         .filter(|action| action.operation == Operation::Extra)
         .map(ToString::to_string)
         .collect();
-    assert_eq!(extras, [
-        "! extra permission set `HubSpot_Integration`: PermissionsViewAllData: true → (none) (not declared; kept)",
-        "! extra object permissions `Lead` on `HubSpot_Integration`: PermissionsEdit: true → (none) (not declared; kept)",
-        "! extra object permissions `Case` on `HubSpot_Integration` (holds read; not declared; kept)",
-        "! extra permission set `Old_Admin` to `integration-hubspot@acme.example` (not declared; kept)",
-    ]);
+    assert_eq!(
+        extras,
+        [
+            "! extra permission set `HubSpot_Integration`: PermissionsViewAllData: true → (none) (not declared; kept)",
+            "! extra object permissions `Lead` on `HubSpot_Integration`: PermissionsEdit: true → (none) (not declared; kept)",
+            "! extra object permissions `Case` on `HubSpot_Integration` (holds read; not declared; kept)",
+            "! extra permission set `Old_Admin` to `integration-hubspot@acme.example` (not declared; kept)",
+        ]
+    );
 
     let deleting = plan(&org, true);
     let changes: Vec<String> = deleting.changes().map(ToString::to_string).collect();
-    assert_eq!(changes, [
-        "~ update permission set `HubSpot_Integration`: PermissionsViewAllData: true → false",
-        "~ update object permissions `Lead` on `HubSpot_Integration`: PermissionsEdit: true → false",
-        "- delete object permissions `Case` on `HubSpot_Integration` (holds read)",
-        "- delete permission set `Old_Admin` to `integration-hubspot@acme.example`",
-    ]);
+    assert_eq!(
+        changes,
+        [
+            "~ update permission set `HubSpot_Integration`: PermissionsViewAllData: true → false",
+            "~ update object permissions `Lead` on `HubSpot_Integration`: PermissionsEdit: true → false",
+            "- delete object permissions `Case` on `HubSpot_Integration` (holds read)",
+            "- delete permission set `Old_Admin` to `integration-hubspot@acme.example`",
+        ]
+    );
 }
 
 #[test]
@@ -209,24 +254,58 @@ fn user_drift_and_deactivation_become_field_changes() {
     let user = org.user.as_mut().unwrap();
     user.email = "someone@acme.example".into();
     user.is_active = false;
-    let changes: Vec<String> = plan(&org, false).changes().map(ToString::to_string).collect();
-    assert_eq!(changes, [
-        r#"~ update user `integration-hubspot@acme.example`: Email: "someone@acme.example" → "integration-hubspot@acme.example", IsActive: false → true"#
-    ]);
+    let changes: Vec<String> = plan(&org, false)
+        .changes()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            r#"~ update user `integration-hubspot@acme.example`: Email: "someone@acme.example" → "integration-hubspot@acme.example", IsActive: false → true"#
+        ]
+    );
 }
 
 #[test]
 fn blockers_stop_before_anything_is_created() {
     let check = |org: ObservedOrg, expected: &[&str]| {
         let plan = plan(&org, false);
-        let codes: Vec<&str> = plan.blockers.iter().map(|issue| issue.code.as_str()).collect();
+        let codes: Vec<&str> = plan
+            .blockers
+            .iter()
+            .map(|issue| issue.code.as_str())
+            .collect();
         assert_eq!(codes, expected, "{plan}");
     };
-    check(ObservedOrg { user_license: Some(LicenseSeats { total: 5, used: 5 }), ..fresh_org() }, &["SFIU-E041"]);
-    check(ObservedOrg { user_license: None, ..fresh_org() }, &["SFIU-E040"]);
-    check(ObservedOrg { permission_set_license: Some(LicenseSeats { total: 1, used: 1 }), ..fresh_org() }, &["SFIU-E041"]);
+    check(
+        ObservedOrg {
+            user_license: Some(LicenseSeats { total: 5, used: 5 }),
+            ..fresh_org()
+        },
+        &["SFIU-E041"],
+    );
+    check(
+        ObservedOrg {
+            user_license: None,
+            ..fresh_org()
+        },
+        &["SFIU-E040"],
+    );
+    check(
+        ObservedOrg {
+            permission_set_license: Some(LicenseSeats { total: 1, used: 1 }),
+            ..fresh_org()
+        },
+        &["SFIU-E041"],
+    );
     // An existing user needs no new seat.
-    check(ObservedOrg { user_license: Some(LicenseSeats { total: 5, used: 5 }), ..matching_org() }, &[]);
+    check(
+        ObservedOrg {
+            user_license: Some(LicenseSeats { total: 5, used: 5 }),
+            ..matching_org()
+        },
+        &[],
+    );
     let mut org = matching_org();
     org.user.as_mut().unwrap().license_name = Some("Salesforce".into());
     check(org, &["SFIU-E042"]);
@@ -237,16 +316,26 @@ fn app_kind_and_certificate() {
     let mut org = matching_org();
     org.app.as_mut().unwrap().kind = AppKind::ConnectedApp;
     let plan_auto = plan(&org, false);
-    assert!(plan_auto.is_empty(), "auto keeps the existing connected app: {plan_auto}");
+    assert!(
+        plan_auto.is_empty(),
+        "auto keeps the existing connected app: {plan_auto}"
+    );
 
     let mut desired = desired();
     desired.app.kind = AppKind::ExternalClientApp;
     let mismatched = Plan::new(&desired, &org, PlanOptions::default());
     assert_eq!(mismatched.blockers[0].code, codes::APP_KIND_MISMATCH);
 
-    let rotated = Plan::new(&self::desired().with_certificate_fingerprint("cd34"), &matching_org(), PlanOptions::default());
+    let rotated = Plan::new(
+        &self::desired().with_certificate_fingerprint("cd34"),
+        &matching_org(),
+        PlanOptions::default(),
+    );
     let changes: Vec<String> = rotated.changes().map(ToString::to_string).collect();
-    assert_eq!(changes, [r#"~ update certificate (generated): FingerprintSha256: "ab12" → "cd34""#]);
+    assert_eq!(
+        changes,
+        [r#"~ update certificate (generated): FingerprintSha256: "ab12" → "cd34""#]
+    );
 }
 
 #[test]
@@ -255,7 +344,10 @@ fn plan_serialises_for_json_output() {
     let json = serde_json::to_value(&plan).unwrap();
     assert_eq!(json["actions"][0]["step"], "license-check");
     assert_eq!(json["actions"][1]["resource"]["type"], "user");
-    assert_eq!(json["actions"][1]["changes"][0]["to"], "integration-hubspot@acme.example");
+    assert_eq!(
+        json["actions"][1]["changes"][0]["to"],
+        "integration-hubspot@acme.example"
+    );
     let back: Plan = serde_json::from_value(json).unwrap();
     assert_eq!(back, plan);
 }

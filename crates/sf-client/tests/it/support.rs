@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use sfiu_sf_client::{AccessToken, Client, Connection, RetryPolicy, Session};
 
-pub fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     let path = format!(
         "{}/../../../shared/fixtures/salesforce/{name}",
         env!("CARGO_MANIFEST_DIR")
@@ -19,15 +19,15 @@ pub fn fixture(name: &str) -> String {
 }
 
 #[derive(Debug, Clone)]
-pub struct Canned {
-    pub status: u16,
-    pub content_type: &'static str,
-    pub body: String,
-    pub limit_info: Option<String>,
-    pub delay: Duration,
+pub(crate) struct Canned {
+    pub(crate) status: u16,
+    pub(crate) content_type: &'static str,
+    pub(crate) body: String,
+    pub(crate) limit_info: Option<String>,
+    pub(crate) delay: Duration,
 }
 
-pub fn json(status: u16, body: impl Into<String>) -> Canned {
+pub(crate) fn json(status: u16, body: impl Into<String>) -> Canned {
     Canned {
         status,
         content_type: "application/json",
@@ -37,7 +37,7 @@ pub fn json(status: u16, body: impl Into<String>) -> Canned {
     }
 }
 
-pub fn xml(status: u16, body: impl Into<String>) -> Canned {
+pub(crate) fn xml(status: u16, body: impl Into<String>) -> Canned {
     Canned {
         content_type: "text/xml",
         limit_info: None,
@@ -46,31 +46,31 @@ pub fn xml(status: u16, body: impl Into<String>) -> Canned {
 }
 
 impl Canned {
-    pub fn limit(mut self, value: &str) -> Self {
+    pub(crate) fn limit(mut self, value: &str) -> Self {
         self.limit_info = Some(value.into());
         self
     }
 
-    pub fn no_limit(mut self) -> Self {
+    pub(crate) fn no_limit(mut self) -> Self {
         self.limit_info = None;
         self
     }
 
-    pub fn delayed(mut self, delay: Duration) -> Self {
+    pub(crate) fn delayed(mut self, delay: Duration) -> Self {
         self.delay = delay;
         self
     }
 }
 
 #[derive(Debug, Clone)]
-pub struct Recorded {
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
-    pub authorization: Option<String>,
-    pub content_type: Option<String>,
-    pub soap_action: Option<String>,
-    pub body: String,
+pub(crate) struct Recorded {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: Option<String>,
+    pub(crate) authorization: Option<String>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) soap_action: Option<String>,
+    pub(crate) body: String,
 }
 
 #[derive(Debug)]
@@ -86,13 +86,13 @@ struct MockState {
     requests: Mutex<Vec<Recorded>>,
 }
 
-pub struct Mock {
-    pub url: String,
+pub(crate) struct Mock {
+    pub(crate) url: String,
     state: Arc<MockState>,
 }
 
 impl Mock {
-    pub async fn start() -> Mock {
+    pub(crate) async fn start() -> Mock {
         let state = Arc::new(MockState::default());
         let app = axum::Router::new()
             .fallback(handle)
@@ -109,7 +109,7 @@ impl Mock {
     }
 
     /// Serves `responses` in order for `method path`; the last one repeats.
-    pub fn on(&self, method: &str, path: &str, responses: Vec<Canned>) -> &Self {
+    pub(crate) fn on(&self, method: &str, path: &str, responses: Vec<Canned>) -> &Self {
         self.state.routes.lock().unwrap().push(Route {
             method: method.into(),
             path: path.into(),
@@ -118,11 +118,11 @@ impl Mock {
         self
     }
 
-    pub fn requests(&self) -> Vec<Recorded> {
+    pub(crate) fn requests(&self) -> Vec<Recorded> {
         self.state.requests.lock().unwrap().clone()
     }
 
-    pub fn session(&self, client: &Client) -> Session {
+    pub(crate) fn session(&self, client: &Client) -> Session {
         client
             .session(Connection {
                 instance_url: self.url.clone(),
@@ -133,7 +133,7 @@ impl Mock {
     }
 }
 
-pub fn fast_retries(max_retries: u32) -> RetryPolicy {
+pub(crate) fn fast_retries(max_retries: u32) -> RetryPolicy {
     RetryPolicy {
         max_retries,
         initial_backoff: Duration::from_millis(1),
@@ -142,7 +142,7 @@ pub fn fast_retries(max_retries: u32) -> RetryPolicy {
     }
 }
 
-pub fn client() -> Client {
+pub(crate) fn client() -> Client {
     Client::builder()
         .retry_policy(fast_retries(3))
         .timeout(Duration::from_secs(5))

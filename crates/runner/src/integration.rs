@@ -1,0 +1,170 @@
+//! Which integration a command works on: the plugin and preset, the optional spec file, and
+//! the flags that stand in for a spec when there is none.
+//!
+//! The result is an [`IntegrationSpec`] (read from the file or built from the flags) plus the
+//! loaded plugin. The plugin's requirements are resolved later, once the org's facts are
+//! known, because a preset may depend on them (for example an installed package).
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use sfiu_core::{AppKind, AppSpec, CertificateSource, IntegrationSpec, PluginSpec};
+use sfiu_plugin_host::{Plugin, PresetInfo};
+
+use crate::output::with_hint;
+
+/// Flags naming the integration, shared by `plan`, `apply`, `verify`, `runbook` and `audit`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct IntegrationArgs {
+    /// Plugin: a bundled id (`hubspot`, `gong`) or a path to a vendor's `plugin.toml`.
+    #[arg(long, value_name = "ID|PATH")]
+    pub(crate) plugin: Option<String>,
+
+    /// Preset within the plugin (default: the plugin's default preset).
+    #[arg(long, value_name = "PRESET")]
+    pub(crate) preset: Option<String>,
+
+    /// Integration spec file (TOML, see docs/spec.md); flags below override nothing in it.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) spec: Option<PathBuf>,
+
+    /// Integration user's username, when there is no spec file (default on the simulated
+    /// org: `integration-<plugin>@<the admin's domain>`).
+    #[arg(long, value_name = "USERNAME")]
+    pub(crate) username: Option<String>,
+
+    /// Integration user's e-mail (a generic mailbox); defaults to the username.
+    #[arg(long, value_name = "EMAIL")]
+    pub(crate) email: Option<String>,
+
+    /// Which kind of OAuth app to create when there is no spec file.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub(crate) app_kind: Option<AppKindArg>,
+
+    /// The external system's own certificate (PEM) instead of a generated key pair.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) certificate: Option<PathBuf>,
+}
+
+/// `--app-kind` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AppKindArg {
+    /// Keep the existing app's kind; create an External Client App otherwise.
+    Auto,
+    /// An External Client App.
+    ExternalClientApp,
+    /// A legacy Connected App.
+    ConnectedApp,
+}
+
+impl From<AppKindArg> for AppKind {
+    fn from(kind: AppKindArg) -> Self {
+        match kind {
+            AppKindArg::Auto => AppKind::Auto,
+            AppKindArg::ExternalClientApp => AppKind::ExternalClientApp,
+            AppKindArg::ConnectedApp => AppKind::ConnectedApp,
+        }
+    }
+}
+
+/// The integration a command works on.
+pub(crate) struct Integration {
+    /// The spec, from the file or built from flags.
+    pub(crate) spec: IntegrationSpec,
+    /// The loaded plugin, if the integration has one.
+    pub(crate) plugin: Option<Plugin>,
+    /// The preset to resolve.
+    pub(crate) preset: Option<PresetInfo>,
+    /// Where the spec came from, for messages.
+    pub(crate) spec_origin: String,
+    /// The spec file, when there is one (relative paths in it start from its folder).
+    pub(crate) spec_path: Option<PathBuf>,
+}
+
+/// Reads the spec (or builds one from flags) and loads the plugin.
+///
+/// `default_domain` is the e-mail domain for a default username, when one is known (the
+/// simulated org's admin domain).
+pub(crate) fn load(
+    arguments: &IntegrationArgs,
+    default_domain: Option<&str>,
+) -> anyhow::Result<Integration> {
+    let (mut spec, spec_origin) = match &arguments.spec {
+        Some(path) => {
+            (crate::commands::spec::load(path)?, format!("`{}`", path.display()))
+        }
+        None => (spec_from_flags(arguments, default_domain)?, "command-line flags".to_owned()),
+    };
+    if let (Some(certificate), None) = (&arguments.certificate, &arguments.spec) {
+        spec.certificate = CertificateSource::File { path: certificate.display().to_string() };
+    }
+
+    let plugin_reference =
+        arguments.plugin.clone().or_else(|| spec.plugin.as_ref().map(|plugin| plugin.id.clone()));
+    let Some(reference) = plugin_reference else {
+        return Ok(Integration { spec, plugin: None, preset: None, spec_origin, spec_path: arguments.spec.clone() });
+    };
+    let host = crate::plugins::host()?;
+    let plugin = crate::plugins::load(&host, &reference)?;
+
+    let wanted = arguments
+        .preset
+        .clone()
+        .or_else(|| spec.plugin.as_ref().map(|plugin| plugin.preset.clone()));
+    let preset = match wanted {
+        Some(id) => plugin.presets().iter().find(|preset| preset.id == id).cloned().ok_or_else(|| {
+            let known: Vec<&str> = plugin.presets().iter().map(|preset| preset.id.as_str()).collect();
+            with_hint(
+                format!("plugin `{}` has no preset `{id}`", plugin.info().id),
+                format!("its presets are: {}", known.join(", ")),
+            )
+        })?,
+        None => plugin.default_preset().cloned().ok_or_else(|| {
+            with_hint(
+                format!("plugin `{}` declares no default preset", plugin.info().id),
+                "choose one with `--preset`; `sfiu plugin show` lists them",
+            )
+        })?,
+    };
+    let features = spec.plugin.as_ref().map(|plugin| plugin.features.clone()).unwrap_or_default();
+    spec.plugin = Some(PluginSpec { id: plugin.info().id.clone(), preset: preset.id.clone(), features });
+    Ok(Integration { spec, plugin: Some(plugin), preset: Some(preset), spec_origin, spec_path: arguments.spec.clone() })
+}
+
+fn spec_from_flags(
+    arguments: &IntegrationArgs,
+    default_domain: Option<&str>,
+) -> anyhow::Result<IntegrationSpec> {
+    let Some(plugin) = &arguments.plugin else {
+        return Err(with_hint(
+            "no integration given",
+            "pass `--plugin hubspot` (see `sfiu plugin list`) or `--spec FILE`",
+        ));
+    };
+    // A path-like plugin reference gives its file stem as the id; ids are lower-case words.
+    let id: String = std::path::Path::new(plugin)
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .filter(|stem| *stem != "plugin")
+        .unwrap_or("integration")
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let username = match (&arguments.username, default_domain) {
+        (Some(username), _) => username.clone(),
+        (None, Some(domain)) => format!("integration-{id}@{domain}"),
+        (None, None) => {
+            return Err(with_hint(
+                "no username for the integration user",
+                "pass `--username integration-<name>@your-company.example` (usernames are \
+                 unique across all Salesforce orgs), or use `--spec FILE`",
+            ));
+        }
+    };
+    let email = arguments.email.clone().unwrap_or_else(|| username.clone());
+    let toml = format!("id = {id:?}\n[user]\nusername = {username:?}\nemail = {email:?}\n");
+    let mut spec = IntegrationSpec::from_toml_str(&toml)?;
+    spec.app = AppSpec { kind: arguments.app_kind.map_or(AppKind::Auto, AppKind::from), ..spec.app };
+    Ok(spec)
+}

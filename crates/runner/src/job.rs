@@ -1,0 +1,303 @@
+//! The main job: read the org, plan, apply the six steps, prove the login, write the runbook.
+//!
+//! [`prepare`] does everything up to the plan without writing anything (it is all `plan`
+//! needs); [`execute`] applies a prepared plan step by step; [`verify`] runs the login test
+//! and access proof on an existing setup. Each step is idempotent by natural key (username,
+//! permission set name, app name), so a run that fails half-way is finished by the next.
+
+mod app;
+mod artifacts;
+mod execute;
+mod login;
+mod observe;
+mod report;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use sfiu_core::{
+    AppKind, DesiredState, Issue, Plan, PlanOptions, Reach, Requirements, Resource, Severity,
+    Validation,
+};
+use sfiu_plugin_host::{OrgFacts, Resolved};
+
+pub(crate) use self::artifacts::Artifacts;
+pub(crate) use self::execute::{StepStatus, execute, kind_label};
+pub(crate) use self::observe::Snapshot;
+pub(crate) use self::report::{RunbookInputs, build_runbook, verify};
+
+use crate::integration::Integration;
+use crate::org::Org;
+
+/// Options about files and timing shared by the job's commands.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct JobArgs {
+    /// Folder for the key, certificate, consumer key and runbook (one sub-folder per
+    /// integration).
+    #[arg(long, value_name = "DIR", default_value = "sfiu-out", env = "SFIU_OUT")]
+    pub(crate) out: PathBuf,
+
+    /// The private key to sign the test JWT with, when it is not in the output folder (for
+    /// example the external system's own key next to its certificate).
+    #[arg(long, value_name = "FILE", env = "SFIU_KEY_FILE")]
+    pub(crate) key_file: Option<PathBuf>,
+
+    /// How long the login test keeps retrying while a new app propagates, in seconds
+    /// (Salesforce: up to 10 minutes).
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub(crate) propagation_wait: u64,
+}
+
+/// Everything known before the first write.
+pub(crate) struct Prepared {
+    /// The integration.
+    pub(crate) integration: Integration,
+    /// The plugin's answer for the chosen preset, if there is a plugin.
+    pub(crate) resolved: Option<Resolved>,
+    /// Spec and preset merged and validated.
+    pub(crate) validation: Validation,
+    /// What the org should look like.
+    pub(crate) desired: DesiredState,
+    /// What the org looks like.
+    pub(crate) snapshot: Snapshot,
+    /// The existing app's extra state (consumer key).
+    pub(crate) app: Option<app::AppState>,
+    /// The app kind the plan settled on.
+    pub(crate) app_kind: AppKind,
+    /// The ordered actions and blockers.
+    pub(crate) plan: Plan,
+    /// Problems beyond the plan's blockers: objects the licence cannot reach, and warnings.
+    pub(crate) findings: Vec<Issue>,
+    /// The integration's files.
+    pub(crate) artifacts: Artifacts,
+    /// The login URL for the JWT audience.
+    pub(crate) login_url: String,
+}
+
+impl Prepared {
+    /// Whether anything stops `apply` before it writes.
+    pub(crate) fn is_blocked(&self) -> bool {
+        self.validation.has_errors()
+            || !self.plan.blockers.is_empty()
+            || self.findings.iter().any(Issue::is_error)
+    }
+
+    /// Every problem: validation, plan blockers and findings.
+    pub(crate) fn problems(&self) -> Vec<&Issue> {
+        self.validation.issues.iter().chain(&self.plan.blockers).chain(&self.findings).collect()
+    }
+}
+
+/// Reads the org and works out the plan, writing nothing.
+pub(crate) async fn prepare(
+    org: &Org,
+    integration: Integration,
+    job: &JobArgs,
+    options: PlanOptions,
+) -> anyhow::Result<Prepared> {
+    let spec = &integration.spec;
+    let keys = observe::Keys {
+        username: spec.user.username.clone(),
+        permission_set: spec.permission_set_name(),
+        app: spec.app_name(),
+    };
+    let mut snapshot = observe::observe(&org.session, &keys).await?;
+
+    let facts = OrgFacts {
+        api_version: org.session.api_version().to_owned(),
+        edition: snapshot.facts.edition.clone(),
+        installed_namespaces: snapshot.facts.namespaces.clone(),
+        available_objects: Vec::new(),
+    };
+    let resolved = match (&integration.plugin, &integration.preset) {
+        (Some(plugin), Some(preset)) => Some(
+            plugin
+                .resolve(&preset.id, &facts)
+                .with_context(|| format!("plugin `{}` could not resolve preset `{}`", plugin.info().id, preset.id))?,
+        ),
+        _ => None,
+    };
+    let mut preset_requirements =
+        resolved.as_ref().map_or_else(Requirements::default, |resolved| resolved.requirements.clone());
+    // Grants for vendor features stay out unless the feature is on: switched on in the spec,
+    // or on by default in the plugin.
+    let mut enabled: Vec<String> = spec.plugin.as_ref().map(|plugin| plugin.features.clone()).unwrap_or_default();
+    if let Some(plugin) = &integration.plugin {
+        enabled.extend(plugin.info().features.iter().filter(|feature| feature.default_on).map(|feature| feature.id.clone()));
+    }
+    preset_requirements.retain_enabled_features(&enabled);
+    let validation = sfiu_core::validate(spec, &preset_requirements);
+
+    let desired_names = DesiredState::new(spec, &validation.requirements);
+    observe::resolve_entities(
+        &org.session,
+        &desired_names.permission_set.apex_classes,
+        &desired_names.permission_set.custom_permissions,
+        &mut snapshot,
+    )
+    .await?;
+
+    let spec_dir = integration
+        .spec_path
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let artifacts = Artifacts::new(&job.out, &spec.id, job.key_file.as_deref(), &spec.certificate, &spec_dir);
+    let previous = artifacts.previous_runbook();
+
+    let app = read_app(org, &snapshot, &desired_names, previous.as_ref(), spec.app.kind).await?;
+    snapshot.observed.app = app.as_ref().map(|state| state.observed.clone());
+
+    let mut desired = desired_names;
+    if let Some(certificate) = artifacts.certificate()? {
+        desired = desired.with_certificate_fingerprint(certificate.fingerprint().to_string());
+    }
+    let plan = Plan::new(&desired, &snapshot.observed, options);
+    let app_kind = plan
+        .actions
+        .iter()
+        .find_map(|action| match &action.resource {
+            Resource::App { kind, .. } => Some(*kind),
+            _ => None,
+        })
+        .unwrap_or(AppKind::ConnectedApp);
+
+    let mut findings = reach_findings(&validation.requirements);
+    if let Some(resolved) = &resolved {
+        for warning in &resolved.warnings {
+            findings.push(issue("SFIU-W100", Severity::Warning, "plugin", warning, None));
+        }
+    }
+    if snapshot.ids.integration_profile.is_none() && snapshot.observed.user_license.is_some() {
+        findings.push(issue(
+            "SFIU-E101",
+            Severity::Error,
+            "org",
+            "the org has the `Salesforce Integration` licence but no profile on it",
+            Some("the `Minimum Access - API Only Integrations` profile comes with the licence; ask Salesforce support"),
+        ));
+    }
+
+    let default_login = if snapshot.facts.is_sandbox {
+        sfiu_jwt::Audience::SANDBOX_URL
+    } else if app_kind == AppKind::ExternalClientApp {
+        // External Client Apps are reported to accept only the org's My Domain as audience.
+        org.session.instance_url().as_str()
+    } else {
+        sfiu_jwt::Audience::PRODUCTION_URL
+    };
+    let login_url = org.login_url_or(default_login.trim_end_matches('/'));
+
+    Ok(Prepared {
+        integration,
+        resolved,
+        validation,
+        desired,
+        snapshot,
+        app,
+        app_kind,
+        plan,
+        findings,
+        artifacts,
+        login_url,
+    })
+}
+
+async fn read_app(
+    org: &Org,
+    snapshot: &Snapshot,
+    desired: &DesiredState,
+    previous: Option<&sfiu_runbook::Runbook>,
+    wanted: AppKind,
+) -> anyhow::Result<Option<app::AppState>> {
+    let recorded_kind = previous.map(|runbook| runbook.app.kind.as_str());
+    let recorded = previous.map(recorded_app);
+    // The kind recorded by the last apply (or asked for) decides which metadata to read
+    // first; reading the other kind only when that finds nothing keeps re-runs cheap.
+    let eca_first = matches!(recorded_kind, Some(report::EXTERNAL_CLIENT_APP))
+        || (recorded_kind.is_none() && wanted == AppKind::ExternalClientApp);
+    if snapshot.ids.app_row.is_none() && previous.is_none() {
+        return Ok(None);
+    }
+    if eca_first {
+        if let Some(state) = app::read_external_client_app(&org.session, &desired.app, recorded.as_ref(), false).await? {
+            return Ok(Some(state));
+        }
+        return app::read_connected_app(&org.session, &desired.app.name).await;
+    }
+    if let Some(state) = app::read_connected_app(&org.session, &desired.app.name).await? {
+        return Ok(Some(state));
+    }
+    app::read_external_client_app(&org.session, &desired.app, recorded.as_ref(), false).await
+}
+
+/// The app as the last runbook recorded it, standing in for the parts of an External Client
+/// App that `apply` does not re-read.
+fn recorded_app(runbook: &sfiu_runbook::Runbook) -> sfiu_core::ObservedApp {
+    sfiu_core::ObservedApp {
+        kind: AppKind::ExternalClientApp,
+        name: runbook.app.developer_name.clone(),
+        label: runbook.app.label.clone(),
+        contact_email: runbook.app.contact_email.clone(),
+        oauth_scopes: runbook.app.scopes.iter().cloned().collect(),
+        admin_approved: !runbook.app.pre_authorised_through.is_empty(),
+        permission_sets: runbook.app.pre_authorised_through.iter().cloned().collect(),
+        has_certificate: true,
+        certificate_fingerprint_sha256: Some(runbook.certificate.fingerprint_sha256.clone()),
+    }
+}
+
+fn issue(code: &str, severity: Severity, path: &str, message: &str, hint: Option<&str>) -> Issue {
+    Issue {
+        code: code.to_owned(),
+        severity,
+        path: path.to_owned(),
+        message: message.to_owned(),
+        hint: hint.map(str::to_owned),
+    }
+}
+
+/// Objects the licence catalogue knows the Integration licence cannot reach are errors;
+/// objects it has no answer for are noted, and the assignment step (which Salesforce
+/// refuses for an unreachable object) is the live check.
+fn reach_findings(requirements: &Requirements) -> Vec<Issue> {
+    let mut findings = Vec::new();
+    for grant in &requirements.objects {
+        let reach = sfiu_core::object_reach(&grant.object);
+        match reach.reach {
+            Reach::Unreachable => findings.push(Issue {
+                code: "SFIU-E102".to_owned(),
+                severity: Severity::Error,
+                path: format!("requirements.objects.{}", grant.object),
+                message: format!(
+                    "the Salesforce Integration licence cannot reach `{}` ({}; {})",
+                    grant.object, reach.evidence, reach.source
+                ),
+                hint: Some(format!(
+                    "remove it with `[[grants.remove.objects]] object = \"{}\"`, or give the integration a full licence",
+                    grant.object
+                )),
+            }),
+            Reach::Unknown => findings.push(Issue {
+                code: "SFIU-W103".to_owned(),
+                severity: Severity::Warning,
+                path: format!("requirements.objects.{}", grant.object),
+                message: format!(
+                    "no record says whether the Salesforce Integration licence reaches `{}`; the assignment step checks it live",
+                    grant.object
+                ),
+                hint: None,
+            }),
+            Reach::Reachable => {}
+        }
+    }
+    findings
+}
+
+/// The default wait for a new app to propagate, from the job arguments.
+pub(crate) fn propagation_wait(job: &JobArgs) -> Duration {
+    Duration::from_secs(job.propagation_wait)
+}

@@ -1,0 +1,30 @@
+//! Opening plugins for the runner: one host per process, the user's compile cache, and the
+//! choice between a bundled plugin id and a vendor's `plugin.toml` or `.wasm` path.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use sfiu_plugin_host::{Host, HostConfig, Plugin};
+
+/// A plugin host whose compile cache lives in the user's cache directory.
+pub(crate) fn host() -> anyhow::Result<Host> {
+    let config = HostConfig::with_user_cache(
+        std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from),
+        std::env::var_os("HOME").map(PathBuf::from),
+    );
+    Host::new(config).context("failed to start the plugin host")
+}
+
+/// Loads a plugin given as a bundled id (`hubspot`) or a path (`./vendor/plugin.toml`).
+pub(crate) fn load(host: &Host, reference: &str) -> anyhow::Result<Plugin> {
+    let looks_like_path = reference.contains('/')
+        || reference.contains('\\')
+        || reference.ends_with(".toml")
+        || reference.ends_with(".wasm");
+    if looks_like_path {
+        let path = Path::new(reference);
+        host.load_path(path).with_context(|| format!("failed to load the plugin at `{reference}`"))
+    } else {
+        host.load_bundled(reference).with_context(|| format!("failed to load plugin `{reference}`"))
+    }
+}
