@@ -13,8 +13,14 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 const OFFICIAL: &[guests::Guest<'static>] = &[
-    guests::Guest { package: "sfiu-plugin-hubspot", directory: "plugins/hubspot" },
-    guests::Guest { package: "sfiu-plugin-gong", directory: "plugins/gong" },
+    guests::Guest {
+        package: "sfiu-plugin-hubspot",
+        directory: "plugins/hubspot",
+    },
+    guests::Guest {
+        package: "sfiu-plugin-gong",
+        directory: "plugins/gong",
+    },
 ];
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -35,7 +41,11 @@ fn main() -> Result<(), Box<dyn Error>> {
                 let name = guest.directory.trim_start_matches("plugins/");
                 let path = out_dir.join(format!("{name}.component.wasm"));
                 fs_err::write(&path, component)?;
-                writeln!(source, "    ({name:?}, include_bytes!({:?})),", path.display().to_string())?;
+                writeln!(
+                    source,
+                    "    ({name:?}, include_bytes!({:?})),",
+                    path.display().to_string()
+                )?;
             }
         }
         Err(guests::Unavailable(reason)) => {

@@ -13,15 +13,35 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
         ("format", vec!["fmt", "--all", "--check"], &[]),
         (
             "clippy",
-            vec!["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"],
+            vec![
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ],
             &[],
         ),
         (
             "tests",
-            vec!["nextest", "run", "--workspace", "--profile", "ci", "--locked", "--no-fail-fast"],
+            vec![
+                "nextest",
+                "run",
+                "--workspace",
+                "--profile",
+                "ci",
+                "--locked",
+                "--no-fail-fast",
+            ],
             &[("INSTA_UPDATE", "no")],
         ),
-        ("doc tests", vec!["test", "--workspace", "--doc", "--locked"], &[]),
+        (
+            "doc tests",
+            vec!["test", "--workspace", "--doc", "--locked"],
+            &[],
+        ),
         (
             "docs",
             vec!["doc", "--workspace", "--no-deps", "--locked"],

@@ -27,7 +27,10 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
 
     for path in &files {
         let relative = path.strip_prefix(root).unwrap_or(path);
-        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
         if !matches!(extension, "rs" | "toml" | "wit" | "md") {
             continue;
         }
@@ -60,7 +63,10 @@ fn collect_files(directory: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<(
     }
     for entry in fs_err::read_dir(directory)? {
         let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         // Build output and snapshot files are not source.
         if matches!(name, "target" | "snapshots") || name.starts_with('.') {
             continue;
@@ -76,10 +82,12 @@ fn collect_files(directory: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<(
 
 fn check_markers(path: &Path, text: &str, problems: &mut Vec<String>) {
     // The words are split so that this file does not flag itself.
-    let banned = [["TO", "DO"].concat(), ["X", "XX"].concat(), ["dbg", "!("].concat(), [
-        "todo", "!(",
-    ]
-    .concat()];
+    let banned = [
+        ["TO", "DO"].concat(),
+        ["X", "XX"].concat(),
+        ["dbg", "!("].concat(),
+        ["todo", "!("].concat(),
+    ];
     let fixme = ["FIX", "ME"].concat();
     for (index, line) in text.lines().enumerate() {
         let line_number = index + 1;
@@ -116,7 +124,9 @@ fn has_issue_number(after: &str) -> bool {
 }
 
 fn check_module_doc(path: &Path, text: &str, problems: &mut Vec<String>) {
-    let is_test = path.components().any(|c| matches!(c.as_os_str().to_str(), Some("tests")))
+    let is_test = path
+        .components()
+        .any(|c| matches!(c.as_os_str().to_str(), Some("tests")))
         || path.file_name().is_some_and(|name| name == "tests.rs");
     let is_build_script = path.file_name().is_some_and(|name| name == "build.rs");
     if is_test || is_build_script {
@@ -157,7 +167,9 @@ fn check_architecture(root: &Path, problems: &mut Vec<String>) -> anyhow::Result
     for quoted in architecture.split('`').skip(1).step_by(2) {
         let candidate = quoted.split_whitespace().next().unwrap_or_default();
         let candidate = candidate.trim_end_matches([',', '.', ':', ')']);
-        let is_path = PATH_PREFIXES.iter().any(|prefix| candidate.starts_with(prefix))
+        let is_path = PATH_PREFIXES
+            .iter()
+            .any(|prefix| candidate.starts_with(prefix))
             && !candidate.contains(['*', '<', '{', '…']);
         if is_path && !root.join(candidate).exists() {
             problems.push(format!(
@@ -192,7 +204,11 @@ mod tests {
 
     #[test]
     fn rejects_unfinished_markers() {
-        let text = [["// TO", "DO later"].concat(), ["let x = dbg", "!(1);"].concat()].join("\n");
+        let text = [
+            ["// TO", "DO later"].concat(),
+            ["let x = dbg", "!(1);"].concat(),
+        ]
+        .join("\n");
         assert_eq!(markers(&text).len(), 2);
     }
 
@@ -200,8 +216,16 @@ mod tests {
     fn requires_module_doc_outside_tests() {
         let mut problems = Vec::new();
         check_module_doc(Path::new("crates/a/src/lib.rs"), "use x;\n", &mut problems);
-        check_module_doc(Path::new("crates/a/tests/it/main.rs"), "use x;\n", &mut problems);
-        check_module_doc(Path::new("crates/a/src/b.rs"), "\n//! Why.\n", &mut problems);
+        check_module_doc(
+            Path::new("crates/a/tests/it/main.rs"),
+            "use x;\n",
+            &mut problems,
+        );
+        check_module_doc(
+            Path::new("crates/a/src/b.rs"),
+            "\n//! Why.\n",
+            &mut problems,
+        );
         assert_eq!(problems.len(), 1);
     }
 }

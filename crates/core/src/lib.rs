@@ -67,9 +67,9 @@ pub use names::{
 pub use plan::{
     APEX_CLASS_ENTITY, Action, CUSTOM_PERMISSION_ENTITY, Change, DesiredApp, DesiredCertificate,
     DesiredPermissionSet, DesiredState, DesiredUser, FieldPermissionRow, LicenseSeats,
-    OBJECTS_WITHOUT_OBJECT_PERMISSIONS, is_without_object_permissions,
-    ObjectPermissionRow, ObservedApp, ObservedAssignment, ObservedOrg, ObservedPermissionSet,
-    ObservedUser, Operation, Plan, PlanOptions, Resource, SetupEntityAccessRow, Step, Value,
+    OBJECTS_WITHOUT_OBJECT_PERMISSIONS, ObjectPermissionRow, ObservedApp, ObservedAssignment,
+    ObservedOrg, ObservedPermissionSet, ObservedUser, Operation, Plan, PlanOptions, Resource,
+    SetupEntityAccessRow, Step, Value, is_without_object_permissions,
 };
 pub use requirements::{
     Evidence, FieldAccess, FieldGrant, FieldRight, LicenseFit, NamedGrant, Need, OAuthScopeGrant,

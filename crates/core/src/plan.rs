@@ -103,8 +103,14 @@ pub struct DesiredApp {
 /// `ObjectPermissions.SobjectType` picklist does not offer (Salesforce refuses a row for
 /// them with a restricted-picklist error). A grant on them stays in the requirements, for
 /// the runbook and the access proof, but never becomes a row.
-pub const OBJECTS_WITHOUT_OBJECT_PERMISSIONS: &[&str] =
-    &["User", "Organization", "Profile", "Group", "RecordType", "BusinessHours"];
+pub const OBJECTS_WITHOUT_OBJECT_PERMISSIONS: &[&str] = &[
+    "User",
+    "Organization",
+    "Profile",
+    "Group",
+    "RecordType",
+    "BusinessHours",
+];
 
 /// Whether `object` is one of [`OBJECTS_WITHOUT_OBJECT_PERMISSIONS`].
 pub fn is_without_object_permissions(object: &str) -> bool {

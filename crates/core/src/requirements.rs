@@ -723,10 +723,13 @@ impl Requirements {
         let before = self.grant_count();
         self.objects.retain(|grant| keep(&grant.provenance));
         self.fields.retain(|grant| keep(&grant.provenance));
-        self.system_permissions.retain(|grant| keep(&grant.provenance));
+        self.system_permissions
+            .retain(|grant| keep(&grant.provenance));
         self.apex_classes.retain(|grant| keep(&grant.provenance));
-        self.custom_permissions.retain(|grant| keep(&grant.provenance));
-        self.package_permission_sets.retain(|grant| keep(&grant.provenance));
+        self.custom_permissions
+            .retain(|grant| keep(&grant.provenance));
+        self.package_permission_sets
+            .retain(|grant| keep(&grant.provenance));
         self.oauth_scopes.retain(|grant| keep(&grant.provenance));
         before - self.grant_count()
     }

@@ -39,8 +39,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let cache = tempfile::tempdir()?;
-    let cached_host =
-        Host::new(HostConfig { cache_dir: Some(cache.path().to_owned()), ..HostConfig::default() })?;
+    let cached_host = Host::new(HostConfig {
+        cache_dir: Some(cache.path().to_owned()),
+        ..HostConfig::default()
+    })?;
     load(&cached_host)?;
     let mut cached = Vec::new();
     for _ in 0..RUNS {
@@ -60,9 +62,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         calls.push(started.elapsed());
     }
 
-    println!("plugin `{label}`, median of {RUNS} runs ({} for the call):", RUNS * 10);
-    println!("  first load (compile):       {:>9.3} ms", median(first).as_secs_f64() * 1e3);
-    println!("  cached load (deserialise):  {:>9.3} ms", median(cached).as_secs_f64() * 1e3);
-    println!("  one requirements call:      {:>9.3} ms", median(calls).as_secs_f64() * 1e3);
+    println!(
+        "plugin `{label}`, median of {RUNS} runs ({} for the call):",
+        RUNS * 10
+    );
+    println!(
+        "  first load (compile):       {:>9.3} ms",
+        median(first).as_secs_f64() * 1e3
+    );
+    println!(
+        "  cached load (deserialise):  {:>9.3} ms",
+        median(cached).as_secs_f64() * 1e3
+    );
+    println!(
+        "  one requirements call:      {:>9.3} ms",
+        median(calls).as_secs_f64() * 1e3
+    );
     Ok(())
 }

@@ -34,15 +34,24 @@ pub(crate) fn workspace_root(levels: usize) -> PathBuf {
 /// installed targets changes.
 pub(crate) fn watch(root: &Path, guests: &[Guest<'_>]) {
     for guest in guests {
-        println!("cargo:rerun-if-changed={}", root.join(guest.directory).join("src").display());
-        println!("cargo:rerun-if-changed={}", root.join(guest.directory).join("Cargo.toml").display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            root.join(guest.directory).join("src").display()
+        );
+        println!(
+            "cargo:rerun-if-changed={}",
+            root.join(guest.directory).join("Cargo.toml").display()
+        );
         let wit = root.join(guest.directory).join("wit");
         if wit.exists() {
             println!("cargo:rerun-if-changed={}", wit.display());
         }
     }
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
-    println!("cargo:rerun-if-changed={}", root.join("Cargo.lock").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("Cargo.lock").display()
+    );
     // Installing a wasm target adds a directory here, which makes the build script rerun.
     if let Some(rustlib) = sysroot().map(|sysroot| sysroot.join("lib").join("rustlib")) {
         println!("cargo:rerun-if-changed={}", rustlib.display());
@@ -73,7 +82,14 @@ pub(crate) fn build(
         .arg("build")
         .arg("--manifest-path")
         .arg(root.join("Cargo.toml"))
-        .args(["--target", target, "--profile", "release-wasm", "--locked", "--quiet"])
+        .args([
+            "--target",
+            target,
+            "--profile",
+            "release-wasm",
+            "--locked",
+            "--quiet",
+        ])
         .arg("--target-dir")
         .arg(&target_dir);
     for guest in guests {
@@ -155,7 +171,10 @@ fn scrub(command: &mut Command) {
 
 fn sysroot() -> Option<PathBuf> {
     let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let output = Command::new(rustc).args(["--print", "sysroot"]).output().ok()?;
+    let output = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
     output
         .status
         .success()
@@ -164,6 +183,11 @@ fn sysroot() -> Option<PathBuf> {
 
 fn is_target_installed(target: &str) -> bool {
     sysroot().is_some_and(|sysroot| {
-        sysroot.join("lib").join("rustlib").join(target).join("lib").is_dir()
+        sysroot
+            .join("lib")
+            .join("rustlib")
+            .join(target)
+            .join("lib")
+            .is_dir()
     })
 }

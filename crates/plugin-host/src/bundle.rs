@@ -57,16 +57,32 @@ impl Bundle {
     /// Unreadable files, a malformed or invalid manifest, a signature (unsupported), a hash
     /// mismatch, or a minimum tool version newer than this one.
     pub fn open(path: &Path) -> Result<Self> {
-        let manifest_path = if path.is_dir() { path.join(BUNDLE_MANIFEST) } else { path.to_owned() };
-        if manifest_path.extension().is_some_and(|extension| extension == "wasm") {
+        let manifest_path = if path.is_dir() {
+            path.join(BUNDLE_MANIFEST)
+        } else {
+            path.to_owned()
+        };
+        if manifest_path
+            .extension()
+            .is_some_and(|extension| extension == "wasm")
+        {
             let wasm = read(&manifest_path)?;
-            return Ok(Self { manifest: None, wasm_path: manifest_path, wasm });
+            return Ok(Self {
+                manifest: None,
+                wasm_path: manifest_path,
+                wasm,
+            });
         }
 
-        let text = fs_err::read_to_string(&manifest_path)
-            .map_err(|source| Error::Io { path: manifest_path.clone(), source })?;
-        let manifest: BundleManifest = toml::from_str(&text)
-            .map_err(|source| Error::BundleManifest { path: manifest_path.clone(), source })?;
+        let text = fs_err::read_to_string(&manifest_path).map_err(|source| Error::Io {
+            path: manifest_path.clone(),
+            source,
+        })?;
+        let manifest: BundleManifest =
+            toml::from_str(&text).map_err(|source| Error::BundleManifest {
+                path: manifest_path.clone(),
+                source,
+            })?;
         check_manifest(&manifest_path, &manifest)?;
 
         let directory = manifest_path.parent().unwrap_or(Path::new("."));
@@ -82,7 +98,11 @@ impl Bundle {
                 actual,
             });
         }
-        Ok(Self { manifest: Some(manifest), wasm_path, wasm })
+        Ok(Self {
+            manifest: Some(manifest),
+            wasm_path,
+            wasm,
+        })
     }
 
     /// Writes `wasm` and a matching `plugin.toml` into `directory`, and returns the path of
@@ -109,10 +129,15 @@ impl Bundle {
         let text = toml::to_string(&manifest)
             .map_err(|error| Error::Engine(format!("failed to encode plugin.toml: {error}")))?;
         let wasm_path = directory.join(BUNDLE_WASM);
-        fs_err::write(&wasm_path, wasm).map_err(|source| Error::Io { path: wasm_path, source })?;
+        fs_err::write(&wasm_path, wasm).map_err(|source| Error::Io {
+            path: wasm_path,
+            source,
+        })?;
         let manifest_path = directory.join(BUNDLE_MANIFEST);
-        fs_err::write(&manifest_path, text)
-            .map_err(|source| Error::Io { path: manifest_path.clone(), source })?;
+        fs_err::write(&manifest_path, text).map_err(|source| Error::Io {
+            path: manifest_path.clone(),
+            source,
+        })?;
         Ok(manifest_path)
     }
 
@@ -121,10 +146,10 @@ impl Bundle {
     pub fn label(&self) -> String {
         match &self.manifest {
             Some(manifest) => manifest.id.clone(),
-            None => self
-                .wasm_path
-                .file_stem()
-                .map_or_else(|| "plugin".to_owned(), |stem| stem.to_string_lossy().into_owned()),
+            None => self.wasm_path.file_stem().map_or_else(
+                || "plugin".to_owned(),
+                |stem| stem.to_string_lossy().into_owned(),
+            ),
         }
     }
 }
@@ -135,16 +160,25 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
-    fs_err::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })
+    fs_err::read(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 fn check_manifest(path: &Path, manifest: &BundleManifest) -> Result<()> {
-    let invalid = |message: String| Error::InvalidBundle { path: path.to_owned(), message };
+    let invalid = |message: String| Error::InvalidBundle {
+        path: path.to_owned(),
+        message,
+    };
     if let Err(reason) = sfiu_core::check_integration_id(&manifest.id) {
         return Err(invalid(format!("id `{}` {reason}", manifest.id)));
     }
     if manifest.sha256.len() != 64
-        || !manifest.sha256.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+        || !manifest
+            .sha256
+            .bytes()
+            .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
     {
         return Err(invalid(format!(
             "sha256 `{}` is not 64 lower-case hex digits",
@@ -159,10 +193,15 @@ fn check_manifest(path: &Path, manifest: &BundleManifest) -> Result<()> {
     if let Some(wasm) = &manifest.wasm
         && (wasm.contains('/') || wasm.contains('\\') || wasm.starts_with('.'))
     {
-        return Err(invalid(format!("wasm `{wasm}` must be a file name beside plugin.toml")));
+        return Err(invalid(format!(
+            "wasm `{wasm}` must be a file name beside plugin.toml"
+        )));
     }
     let Some(required) = parse_version(&manifest.min_sfiu) else {
-        return Err(invalid(format!("min_sfiu `{}` is not a version", manifest.min_sfiu)));
+        return Err(invalid(format!(
+            "min_sfiu `{}` is not a version",
+            manifest.min_sfiu
+        )));
     };
     let current = env!("CARGO_PKG_VERSION");
     if parse_version(current).is_some_and(|current| required > current) {

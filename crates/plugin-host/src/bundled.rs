@@ -17,5 +17,8 @@ pub fn bundled_missing() -> Option<&'static str> {
 
 /// The component bytes of bundled plugin `id`.
 pub(crate) fn bundled_bytes(id: &str) -> Option<&'static [u8]> {
-    generated::BUNDLED.iter().find(|(name, _)| *name == id).map(|(_, bytes)| *bytes)
+    generated::BUNDLED
+        .iter()
+        .find(|(name, _)| *name == id)
+        .map(|(_, bytes)| *bytes)
 }

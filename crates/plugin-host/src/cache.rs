@@ -45,7 +45,9 @@ pub(crate) fn compile(
     wasm: &[u8],
     plugin: &str,
 ) -> Result<Component> {
-    let Some(cache_dir) = cache_dir else { return compile_fresh(engine, wasm, plugin) };
+    let Some(cache_dir) = cache_dir else {
+        return compile_fresh(engine, wasm, plugin);
+    };
     let directory = engine_directory(engine, cache_dir);
     let artifact = directory.join(format!("{}.cwasm", sha256_hex(wasm)));
 
@@ -75,7 +77,10 @@ fn compile_fresh(engine: &Engine, wasm: &[u8], plugin: &str) -> Result<Component
     })
 }
 
-#[expect(unsafe_code, reason = "deserialising a precompiled component is unsafe in wasmtime")]
+#[expect(
+    unsafe_code,
+    reason = "deserialising a precompiled component is unsafe in wasmtime"
+)]
 fn load_artifact(engine: &Engine, artifact: &Path) -> wasmtime::Result<Component> {
     // SAFETY: wasmtime requires that the file was produced by `Component::serialize` of a
     // compatible engine. Only this module writes into the cache directory, which it creates
@@ -106,8 +111,12 @@ fn store_artifact(component: &Component, directory: &Path, artifact: &Path) -> R
 #[cfg(unix)]
 fn restrict(directory: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    fs_err::set_permissions(directory, std::fs::Permissions::from_mode(0o700))
-        .map_err(|source| Error::Io { path: directory.to_owned(), source })
+    fs_err::set_permissions(directory, std::fs::Permissions::from_mode(0o700)).map_err(|source| {
+        Error::Io {
+            path: directory.to_owned(),
+            source,
+        }
+    })
 }
 
 #[cfg(not(unix))]

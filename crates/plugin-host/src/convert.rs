@@ -32,7 +32,12 @@ pub struct OutputLimits {
 
 impl OutputLimits {
     /// The limits the host applies.
-    pub const DEFAULT: Self = Self { max_grants: 500, max_list: 100, max_text: 2048, max_name: 255 };
+    pub const DEFAULT: Self = Self {
+        max_grants: 500,
+        max_list: 100,
+        max_text: 2048,
+        max_name: 255,
+    };
 }
 
 /// The licence verdict as the plugin gave it.
@@ -90,7 +95,10 @@ struct Problems {
 
 impl Problems {
     fn new() -> Self {
-        Self { limits: OutputLimits::DEFAULT, list: Vec::new() }
+        Self {
+            limits: OutputLimits::DEFAULT,
+            list: Vec::new(),
+        }
     }
 
     fn push(&mut self, path: &str, message: impl std::fmt::Display) {
@@ -102,7 +110,14 @@ impl Problems {
 
     fn text(&mut self, path: &str, value: &str) {
         if value.len() > self.limits.max_text {
-            self.push(path, format!("is {} bytes long; the limit is {}", value.len(), self.limits.max_text));
+            self.push(
+                path,
+                format!(
+                    "is {} bytes long; the limit is {}",
+                    value.len(),
+                    self.limits.max_text
+                ),
+            );
         }
     }
 
@@ -110,13 +125,23 @@ impl Problems {
         if value.is_empty() {
             self.push(path, "is empty");
         } else if value.len() > self.limits.max_name {
-            self.push(path, format!("is {} bytes long; the limit is {}", value.len(), self.limits.max_name));
+            self.push(
+                path,
+                format!(
+                    "is {} bytes long; the limit is {}",
+                    value.len(),
+                    self.limits.max_name
+                ),
+            );
         }
     }
 
     fn id(&mut self, path: &str, value: &str) {
         if value.len() > 64 {
-            self.push(path, format!("is {} bytes long; ids have at most 64", value.len()));
+            self.push(
+                path,
+                format!("is {} bytes long; ids have at most 64", value.len()),
+            );
         } else if let Err(reason) = sfiu_core::check_integration_id(value) {
             self.push(path, format!("`{value}` {reason}"));
         }
@@ -124,7 +149,14 @@ impl Problems {
 
     fn list<T>(&mut self, path: &str, items: &[T]) -> bool {
         if items.len() > self.limits.max_list {
-            self.push(path, format!("has {} entries; the limit is {}", items.len(), self.limits.max_list));
+            self.push(
+                path,
+                format!(
+                    "has {} entries; the limit is {}",
+                    items.len(),
+                    self.limits.max_list
+                ),
+            );
             return false;
         }
         true
@@ -142,7 +174,10 @@ impl Problems {
         if self.list.is_empty() {
             Ok(())
         } else {
-            Err(Error::InvalidOutput { plugin: plugin.to_owned(), problems: self.list })
+            Err(Error::InvalidOutput {
+                plugin: plugin.to_owned(),
+                problems: self.list,
+            })
         }
     }
 }
@@ -180,8 +215,14 @@ pub(crate) fn manifest(
             problems.id(&format!("{path}.id"), &preset.id);
             problems.text(&format!("{path}.label"), &preset.label);
             problems.text(&format!("{path}.description"), &preset.description);
-            if presets[..index].iter().any(|earlier| earlier.id == preset.id) {
-                problems.push(&format!("{path}.id"), format!("`{}` appears twice", preset.id));
+            if presets[..index]
+                .iter()
+                .any(|earlier| earlier.id == preset.id)
+            {
+                problems.push(
+                    &format!("{path}.id"),
+                    format!("`{}` appears twice", preset.id),
+                );
             }
         }
     }
@@ -220,10 +261,28 @@ pub(crate) fn manifest(
 }
 
 /// Checks the raw answer, converts it, merges duplicates and checks names against core.
-pub(crate) fn requirements(plugin: &str, preset: &str, set: wit::RequirementSet) -> Result<Resolved> {
+///
+/// With `features`, grants needed only for a feature not in the list are dropped before
+/// duplicates merge, so an off feature's extra rights never ride along on a merged grant.
+pub(crate) fn requirements(
+    plugin: &str,
+    preset: &str,
+    mut set: wit::RequirementSet,
+    features: Option<&[String]>,
+) -> Result<Resolved> {
     let mut problems = Problems::new();
     check_sizes(&mut problems, &set);
     problems.finish(plugin)?;
+
+    if let Some(features) = features {
+        let is_on = |basis: &wit::Basis| match &basis.need {
+            wit::Need::WhenFeature(feature) => features.contains(feature),
+            _ => true,
+        };
+        set.objects.retain(|grant| is_on(&grant.basis));
+        set.system_permissions.retain(|grant| is_on(&grant.basis));
+        set.packages.retain(|grant| is_on(&grant.basis));
+    }
 
     let origin = format!("{plugin}/{preset}");
     let provenance = |basis: wit::Basis| Provenance {
@@ -297,11 +356,13 @@ pub(crate) fn requirements(plugin: &str, preset: &str, set: wit::RequirementSet)
     for package in set.packages {
         let provenance = provenance(package.basis);
         for name in &package.permission_sets {
-            requirements.package_permission_sets.push(PackagePermissionSetGrant {
-                namespace: package.namespace.clone(),
-                name: name.clone(),
-                provenance: vec![provenance.clone()],
-            });
+            requirements
+                .package_permission_sets
+                .push(PackagePermissionSetGrant {
+                    namespace: package.namespace.clone(),
+                    name: name.clone(),
+                    provenance: vec![provenance.clone()],
+                });
         }
         packages.push(PackageInfo {
             namespace: package.namespace,
@@ -371,7 +432,10 @@ fn object_access(flags: wit::ObjectAccess) -> ObjectAccess {
 fn check_basis(problems: &mut Problems, path: &str, basis: &wit::Basis) {
     problems.text(&format!("{path}.reason"), &basis.reason);
     if basis.reason.trim().is_empty() {
-        problems.push(&format!("{path}.reason"), "is empty; every grant says why it is there");
+        problems.push(
+            &format!("{path}.reason"),
+            "is empty; every grant says why it is there",
+        );
     }
     if let wit::Need::WhenFeature(feature) = &basis.need {
         problems.id(&format!("{path}.need"), feature);
@@ -389,8 +453,14 @@ fn check_sizes(problems: &mut Problems, set: &wit::RequirementSet) {
         );
         return;
     }
-    problems.text("integration_license.reason", &set.integration_license.reason);
-    problems.texts("integration_license.sources", &set.integration_license.sources);
+    problems.text(
+        "integration_license.reason",
+        &set.integration_license.reason,
+    );
+    problems.texts(
+        "integration_license.sources",
+        &set.integration_license.sources,
+    );
     for (index, grant) in set.objects.iter().enumerate() {
         let path = format!("objects[{index}]");
         problems.name(&format!("{path}.object"), &grant.object);
@@ -433,15 +503,24 @@ fn check_names(problems: &mut Problems, requirements: &Requirements) -> Vec<Stri
     let mut warnings = Vec::new();
     for (index, grant) in requirements.objects.iter().enumerate() {
         if let Err(reason) = sfiu_core::check_object_name(&grant.object) {
-            problems.push(&format!("objects[{index}].object"), format!("`{}` {reason}", grant.object));
+            problems.push(
+                &format!("objects[{index}].object"),
+                format!("`{}` {reason}", grant.object),
+            );
         }
         if grant.access.is_none() {
-            problems.push(&format!("objects[{index}].access"), format!("grants nothing on `{}`", grant.object));
+            problems.push(
+                &format!("objects[{index}].access"),
+                format!("grants nothing on `{}`", grant.object),
+            );
         }
     }
     for (index, grant) in requirements.fields.iter().enumerate() {
         if let Err(reason) = sfiu_core::check_field_name(&grant.field) {
-            problems.push(&format!("fields[{index}]"), format!("`{}` {reason}", grant.field));
+            problems.push(
+                &format!("fields[{index}]"),
+                format!("`{}` {reason}", grant.field),
+            );
         }
     }
     for (index, grant) in requirements.system_permissions.iter().enumerate() {
@@ -454,7 +533,9 @@ fn check_names(problems: &mut Problems, requirements: &Requirements) -> Vec<Stri
             None => {
                 let hint = sfiu_core::closest(
                     &grant.name,
-                    sfiu_core::SYSTEM_PERMISSIONS.iter().map(|permission| permission.api_name),
+                    sfiu_core::SYSTEM_PERMISSIONS
+                        .iter()
+                        .map(|permission| permission.api_name),
                 )
                 .map(|closest| format!(" (did you mean `{closest}`?)"))
                 .unwrap_or_default();
@@ -467,15 +548,24 @@ fn check_names(problems: &mut Problems, requirements: &Requirements) -> Vec<Stri
     }
     for (index, grant) in requirements.package_permission_sets.iter().enumerate() {
         if let Err(reason) = sfiu_core::check_namespace(&grant.namespace) {
-            problems.push(&format!("package_permission_sets[{index}].namespace"), format!("`{}` {reason}", grant.namespace));
+            problems.push(
+                &format!("package_permission_sets[{index}].namespace"),
+                format!("`{}` {reason}", grant.namespace),
+            );
         }
         if let Err(reason) = sfiu_core::check_permission_set_name(&grant.name) {
-            problems.push(&format!("package_permission_sets[{index}].name"), format!("`{}` {reason}", grant.name));
+            problems.push(
+                &format!("package_permission_sets[{index}].name"),
+                format!("`{}` {reason}", grant.name),
+            );
         }
     }
     for (index, grant) in requirements.oauth_scopes.iter().enumerate() {
         if sfiu_core::oauth_scope(&grant.scope).is_none() {
-            problems.push(&format!("oauth_scopes[{index}]"), format!("`{}` is not a Salesforce OAuth scope", grant.scope));
+            problems.push(
+                &format!("oauth_scopes[{index}]"),
+                format!("`{}` is not a Salesforce OAuth scope", grant.scope),
+            );
         }
     }
     warnings

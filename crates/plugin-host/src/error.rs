@@ -52,7 +52,11 @@ impl std::fmt::Display for LimitKind {
                 write!(formatter, "exceeded the table limit of {limit} elements")
             }
             Self::Stack { limit } => {
-                write!(formatter, "overflowed its stack (limit {} KiB)", limit >> 10)
+                write!(
+                    formatter,
+                    "overflowed its stack (limit {} KiB)",
+                    limit >> 10
+                )
             }
             Self::Trap(trap) => write!(formatter, "trapped: {trap}"),
         }
@@ -92,9 +96,7 @@ pub enum Error {
         message: String,
     },
     /// The wasm does not match the SHA-256 the bundle pins.
-    #[error(
-        "plugin `{plugin}`: `{path}` has SHA-256 `{actual}` but plugin.toml pins `{expected}`"
-    )]
+    #[error("plugin `{plugin}`: `{path}` has SHA-256 `{actual}` but plugin.toml pins `{expected}`")]
     HashMismatch {
         /// Plugin id from the bundle.
         plugin: String,
@@ -154,7 +156,9 @@ pub enum Error {
         plugin: String,
     },
     /// The bundle says one version but the component exports another.
-    #[error("plugin `{plugin}`: plugin.toml says WIT `{declared}` but the component exports `{actual}`")]
+    #[error(
+        "plugin `{plugin}`: plugin.toml says WIT `{declared}` but the component exports `{actual}`"
+    )]
     WitMismatch {
         /// Plugin id.
         plugin: String,

@@ -58,7 +58,10 @@ impl HostConfig {
         let base = xdg_cache_home
             .filter(|path| path.is_absolute())
             .or_else(|| home.map(|home| home.join(".cache")));
-        Self { limits: Limits::default(), cache_dir: base.map(|base| base.join("sfiu")) }
+        Self {
+            limits: Limits::default(),
+            cache_dir: base.map(|base| base.join("sfiu")),
+        }
     }
 }
 
@@ -111,7 +114,11 @@ impl Host {
             .map_err(|error| Error::Engine(format!("failed to start the epoch ticker: {error}")))?;
 
         Ok(Self {
-            inner: Arc::new(Inner { engine, limits: config.limits, cache_dir: config.cache_dir }),
+            inner: Arc::new(Inner {
+                engine,
+                limits: config.limits,
+                cache_dir: config.cache_dir,
+            }),
         })
     }
 

@@ -155,8 +155,11 @@ impl Host {
     /// # Errors
     /// See [`Host::load_path`].
     pub fn load_bundle(&self, bundle: &Bundle) -> Result<Plugin> {
-        let plugin =
-            self.load_bytes(&bundle.label(), &bundle.wasm, Source::Path(bundle.wasm_path.clone()))?;
+        let plugin = self.load_bytes(
+            &bundle.label(),
+            &bundle.wasm,
+            Source::Path(bundle.wasm_path.clone()),
+        )?;
         if let Some(manifest) = &bundle.manifest {
             let mismatch = |field: &str, declared: &str, actual: &str| Error::InvalidOutput {
                 plugin: manifest.id.clone(),
@@ -197,10 +200,12 @@ impl Host {
             WitVersion::V0_1 => {
                 let linker = Linker::<State>::new(engine);
                 let instance_pre =
-                    linker.instantiate_pre(&component).map_err(|error| Error::Runtime {
-                        plugin: label.to_owned(),
-                        message: format!("{error:#}"),
-                    })?;
+                    linker
+                        .instantiate_pre(&component)
+                        .map_err(|error| Error::Runtime {
+                            plugin: label.to_owned(),
+                            message: format!("{error:#}"),
+                        })?;
                 v0_1::IntegrationPre::new(instance_pre).map_err(|error| Error::Runtime {
                     plugin: label.to_owned(),
                     message: format!("{error:#}"),
@@ -216,7 +221,12 @@ impl Host {
         })?;
         let (info, presets) = convert::manifest(label, version, source, manifest, presets)?;
         tracing::debug!(plugin = %info.id, version = %info.version, wit = %info.wit, "plugin loaded");
-        Ok(Plugin { host: self.clone(), pre, info, presets })
+        Ok(Plugin {
+            host: self.clone(),
+            pre,
+            info,
+            presets,
+        })
     }
 }
 
@@ -234,7 +244,10 @@ impl Plugin {
     /// The preset proposed when the admin names none: the one marked default, else the
     /// first.
     pub fn default_preset(&self) -> Option<&PresetInfo> {
-        self.presets.iter().find(|preset| preset.is_default).or_else(|| self.presets.first())
+        self.presets
+            .iter()
+            .find(|preset| preset.is_default)
+            .or_else(|| self.presets.first())
     }
 
     /// Asks the plugin what `preset` needs in `org`, converts the answer into
@@ -245,6 +258,30 @@ impl Plugin {
     /// [`Error::Trapped`] when a limit stops it, [`Error::UnsupportedOrg`],
     /// [`Error::PluginReported`], or [`Error::InvalidOutput`] listing every problem.
     pub fn resolve(&self, preset: &str, org: &OrgFacts) -> Result<Resolved> {
+        self.resolve_inner(preset, org, None)
+    }
+
+    /// Like [`Plugin::resolve`], keeping feature-gated grants only for the features listed
+    /// (the spec's `plugin.features`). [`Plugin::resolve`] keeps every feature's grants,
+    /// which suits showing a preset; this suits deploying one.
+    ///
+    /// # Errors
+    /// As [`Plugin::resolve`].
+    pub fn resolve_with_features(
+        &self,
+        preset: &str,
+        org: &OrgFacts,
+        features: &[String],
+    ) -> Result<Resolved> {
+        self.resolve_inner(preset, org, Some(features))
+    }
+
+    fn resolve_inner(
+        &self,
+        preset: &str,
+        org: &OrgFacts,
+        features: Option<&[String]>,
+    ) -> Result<Resolved> {
         let unknown = || Error::UnknownPreset {
             plugin: self.info.id.clone(),
             preset: preset.to_owned(),
@@ -265,17 +302,30 @@ impl Plugin {
             installed_namespaces: org.installed_namespaces.clone(),
             available_objects: org.available_objects.clone(),
         };
-        let answer = sandbox::call(&self.host, &self.pre, &self.info.id, |store, integration| {
-            integration.sfiu_integration_plugin().call_requirements(store, preset, &facts)
-        })?;
+        let answer = sandbox::call(
+            &self.host,
+            &self.pre,
+            &self.info.id,
+            |store, integration| {
+                integration
+                    .sfiu_integration_plugin()
+                    .call_requirements(store, preset, &facts)
+            },
+        )?;
         match answer {
-            Ok(set) => convert::requirements(&self.info.id, preset, set),
+            Ok(set) => convert::requirements(&self.info.id, preset, set, features),
             Err(v0_1::sfiu::integration::types::PluginError::UnknownPreset(_)) => Err(unknown()),
             Err(v0_1::sfiu::integration::types::PluginError::UnsupportedOrg(reason)) => {
-                Err(Error::UnsupportedOrg { plugin: self.info.id.clone(), reason: clip(reason) })
+                Err(Error::UnsupportedOrg {
+                    plugin: self.info.id.clone(),
+                    reason: clip(reason),
+                })
             }
             Err(v0_1::sfiu::integration::types::PluginError::Internal(message)) => {
-                Err(Error::PluginReported { plugin: self.info.id.clone(), message: clip(message) })
+                Err(Error::PluginReported {
+                    plugin: self.info.id.clone(),
+                    message: clip(message),
+                })
             }
         }
     }
@@ -298,7 +348,10 @@ fn clip(mut text: String) -> String {
 fn check_imports(engine: &wasmtime::Engine, component: &Component, plugin: &str) -> Result<()> {
     for (name, _) in component.component_type().imports(engine) {
         if !name.starts_with(ALLOWED_IMPORT_PREFIX) {
-            return Err(Error::ForbiddenImport { plugin: plugin.to_owned(), import: name.to_owned() });
+            return Err(Error::ForbiddenImport {
+                plugin: plugin.to_owned(),
+                import: name.to_owned(),
+            });
         }
     }
     Ok(())
@@ -310,7 +363,10 @@ fn detect_version(
     plugin: &str,
 ) -> Result<WitVersion> {
     for version in SUPPORTED_WIT {
-        if component.get_export_index(None, version.export_name()).is_some() {
+        if component
+            .get_export_index(None, version.export_name())
+            .is_some()
+        {
             return Ok(*version);
         }
     }
@@ -324,6 +380,8 @@ fn detect_version(
             found,
             supported: wit::supported_text(),
         }),
-        None => Err(Error::NotAPlugin { plugin: plugin.to_owned() }),
+        None => Err(Error::NotAPlugin {
+            plugin: plugin.to_owned(),
+        }),
     }
 }

@@ -27,7 +27,10 @@ impl ResourceLimiter for Limiter {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         if desired > self.memory_bytes {
-            let limit = LimitKind::Memory { limit: self.memory_bytes, requested: desired };
+            let limit = LimitKind::Memory {
+                limit: self.memory_bytes,
+                requested: desired,
+            };
             let message = limit.to_string();
             self.hit = Some(limit);
             return Err(wasmtime::Error::msg(message));
@@ -42,7 +45,9 @@ impl ResourceLimiter for Limiter {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         if desired > self.table_elements {
-            let limit = LimitKind::Table { limit: self.table_elements };
+            let limit = LimitKind::Table {
+                limit: self.table_elements,
+            };
             let message = limit.to_string();
             self.hit = Some(limit);
             return Err(wasmtime::Error::msg(message));
@@ -80,11 +85,17 @@ pub(crate) fn call<R>(
     };
     let mut store = Store::new(&host.inner.engine, state);
     store.limiter(|state| &mut state.limiter);
-    store.set_fuel(limits.fuel).map_err(|error| Error::Runtime {
-        plugin: plugin.to_owned(),
-        message: format!("{error:#}"),
-    })?;
-    let ticks = limits.wall_time.as_millis().div_ceil(TICK.as_millis()).max(1);
+    store
+        .set_fuel(limits.fuel)
+        .map_err(|error| Error::Runtime {
+            plugin: plugin.to_owned(),
+            message: format!("{error:#}"),
+        })?;
+    let ticks = limits
+        .wall_time
+        .as_millis()
+        .div_ceil(TICK.as_millis())
+        .max(1);
     store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
     store.epoch_deadline_trap();
 
@@ -98,15 +109,27 @@ pub(crate) fn call<R>(
 fn classify(error: &wasmtime::Error, store: &mut Store<State>, host: &Host, plugin: &str) -> Error {
     let limits = &host.inner.limits;
     if let Some(limit) = store.data_mut().limiter.hit.take() {
-        return Error::Trapped { plugin: plugin.to_owned(), limit };
+        return Error::Trapped {
+            plugin: plugin.to_owned(),
+            limit,
+        };
     }
     let Some(trap) = error.downcast_ref::<Trap>() else {
-        return Error::Runtime { plugin: plugin.to_owned(), message: format!("{error:#}") };
+        return Error::Runtime {
+            plugin: plugin.to_owned(),
+            message: format!("{error:#}"),
+        };
     };
     let limit = match trap {
-        Trap::OutOfFuel => LimitKind::Fuel { budget: limits.fuel },
-        Trap::Interrupt => LimitKind::Time { milliseconds: limits.wall_time.as_millis() },
-        Trap::StackOverflow => LimitKind::Stack { limit: limits.stack_bytes },
+        Trap::OutOfFuel => LimitKind::Fuel {
+            budget: limits.fuel,
+        },
+        Trap::Interrupt => LimitKind::Time {
+            milliseconds: limits.wall_time.as_millis(),
+        },
+        Trap::StackOverflow => LimitKind::Stack {
+            limit: limits.stack_bytes,
+        },
         Trap::UnreachableCodeReached => {
             LimitKind::Trap("unreachable instruction executed (a panic in the plugin)".into())
         }
@@ -117,5 +140,8 @@ fn classify(error: &wasmtime::Error, store: &mut Store<State>, host: &Host, plug
         ),
         other => LimitKind::Trap(other.to_string()),
     };
-    Error::Trapped { plugin: plugin.to_owned(), limit }
+    Error::Trapped {
+        plugin: plugin.to_owned(),
+        limit,
+    }
 }

@@ -29,7 +29,11 @@ pub fn render_markdown(runbook: &Runbook) -> String {
 
 fn header(out: &mut String, runbook: &Runbook) {
     let integration = &runbook.integration;
-    let _ = writeln!(out, "# Integration user runbook: {} (`{}`)\n", integration.name, integration.id);
+    let _ = writeln!(
+        out,
+        "# Integration user runbook: {} (`{}`)\n",
+        integration.name, integration.id
+    );
     let _ = writeln!(
         out,
         "Generated {} by sfiu {} from plugin `{}` {} (preset `{}`, vendor {}).",
@@ -40,7 +44,10 @@ fn header(out: &mut String, runbook: &Runbook) {
         integration.preset,
         integration.vendor
     );
-    let _ = writeln!(out, "Re-run `sfiu runbook` to regenerate it from the org's current state.\n");
+    let _ = writeln!(
+        out,
+        "Re-run `sfiu runbook` to regenerate it from the org's current state.\n"
+    );
     let org = &runbook.org;
     let _ = writeln!(out, "| Org | |\n|---|---|");
     let _ = writeln!(out, "| Organisation id | `{}` |", org.org_id);
@@ -61,9 +68,17 @@ fn user(out: &mut String, runbook: &Runbook) {
     }
     let _ = writeln!(out, "| Profile | {} |", escape(&user.profile));
     let _ = writeln!(out, "| User licence | {} |", escape(&user.user_license));
-    let _ = writeln!(out, "| Permission set licence | {} |", escape(&user.permission_set_license));
+    let _ = writeln!(
+        out,
+        "| Permission set licence | {} |",
+        escape(&user.permission_set_license)
+    );
     let _ = writeln!(out, "| Active | {} |", yes_no(user.active));
-    let _ = writeln!(out, "| API only (no interactive login, no password) | {} |\n", yes_no(user.api_only));
+    let _ = writeln!(
+        out,
+        "| API only (no interactive login, no password) | {} |\n",
+        yes_no(user.api_only)
+    );
     let permission_set = &runbook.permission_set;
     let _ = write!(
         out,
@@ -75,21 +90,33 @@ fn user(out: &mut String, runbook: &Runbook) {
         let _ = write!(out, ", `{id}`");
     }
     let _ = writeln!(out, ") and nothing else.");
-    let _ = writeln!(out, "Any other permission set on this user is drift; `sfiu audit` reports it.\n");
+    let _ = writeln!(
+        out,
+        "Any other permission set on this user is drift; `sfiu audit` reports it.\n"
+    );
 }
 
 fn permissions(out: &mut String, requirements: &Requirements) {
     let _ = writeln!(out, "## What the user can do, and why\n");
-    let _ = writeln!(out, "Licence fit: {}; user shape: {}.\n", requirements.license_fit, requirements.user_shape);
+    let _ = writeln!(
+        out,
+        "Licence fit: {}; user shape: {}.\n",
+        requirements.license_fit, requirements.user_shape
+    );
 
     let mut objects: Vec<_> = requirements.objects.iter().collect();
     objects.sort_by(|a, b| a.object.cmp(&b.object));
     if !objects.is_empty() {
         let _ = writeln!(out, "### Objects\n");
-        let _ = writeln!(out, "| Object | Access | Vendor asks for | Need | Evidence | Reason |");
+        let _ = writeln!(
+            out,
+            "| Object | Access | Vendor asks for | Need | Evidence | Reason |"
+        );
         let _ = writeln!(out, "|---|---|---|---|---|---|");
         for grant in objects {
-            let vendor = grant.vendor_documented.map_or_else(|| "same".to_owned(), |access| rights(&access));
+            let vendor = grant
+                .vendor_documented
+                .map_or_else(|| "same".to_owned(), |access| rights(&access));
             let _ = writeln!(
                 out,
                 "| `{}` | {} | {} | {} |",
@@ -106,7 +133,10 @@ fn permissions(out: &mut String, requirements: &Requirements) {
     fields.sort_by(|a, b| a.field.cmp(&b.field));
     if !fields.is_empty() {
         let _ = writeln!(out, "### Fields\n");
-        let _ = writeln!(out, "| Field | Access | Need | Evidence | Reason |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| Field | Access | Need | Evidence | Reason |\n|---|---|---|---|---|"
+        );
         for grant in fields {
             let _ = writeln!(
                 out,
@@ -121,13 +151,21 @@ fn permissions(out: &mut String, requirements: &Requirements) {
 
     let mut named: Vec<(&str, String, &[Provenance])> = Vec::new();
     for grant in &requirements.system_permissions {
-        named.push(("System permission", format!("`{}`", grant.name), &grant.provenance));
+        named.push((
+            "System permission",
+            format!("`{}`", grant.name),
+            &grant.provenance,
+        ));
     }
     for grant in &requirements.apex_classes {
         named.push(("Apex class", format!("`{}`", grant.name), &grant.provenance));
     }
     for grant in &requirements.custom_permissions {
-        named.push(("Custom permission", format!("`{}`", grant.name), &grant.provenance));
+        named.push((
+            "Custom permission",
+            format!("`{}`", grant.name),
+            &grant.provenance,
+        ));
     }
     for grant in &requirements.package_permission_sets {
         named.push((
@@ -137,14 +175,25 @@ fn permissions(out: &mut String, requirements: &Requirements) {
         ));
     }
     for grant in &requirements.oauth_scopes {
-        named.push(("OAuth scope", format!("`{}`", grant.scope), &grant.provenance));
+        named.push((
+            "OAuth scope",
+            format!("`{}`", grant.scope),
+            &grant.provenance,
+        ));
     }
     named.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     if !named.is_empty() {
         let _ = writeln!(out, "### Permissions and scopes\n");
-        let _ = writeln!(out, "| Kind | Name | Need | Evidence | Reason |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| Kind | Name | Need | Evidence | Reason |\n|---|---|---|---|---|"
+        );
         for (kind, name, provenance) in named {
-            let _ = writeln!(out, "| {kind} | {name} | {} |", provenance_cells(provenance));
+            let _ = writeln!(
+                out,
+                "| {kind} | {name} | {} |",
+                provenance_cells(provenance)
+            );
         }
         out.push('\n');
     }
@@ -166,11 +215,18 @@ fn app(out: &mut String, runbook: &Runbook) {
     let _ = writeln!(out, "| Kind | {} |", app.kind);
     let _ = writeln!(out, "| Developer name | `{}` |", app.developer_name);
     let _ = writeln!(out, "| Label | {} |", escape(&app.label));
-    let _ = writeln!(out, "| Consumer key | `{}` (masked) |", app.consumer_key_masked);
+    let _ = writeln!(
+        out,
+        "| Consumer key | `{}` (masked) |",
+        app.consumer_key_masked
+    );
     if let Some(path) = &app.consumer_key_path {
         let _ = writeln!(out, "| Full consumer key for the vendor | `{path}` |");
     }
-    let _ = writeln!(out, "| OAuth flow | JWT bearer (no refresh token, no client secret) |");
+    let _ = writeln!(
+        out,
+        "| OAuth flow | JWT bearer (no refresh token, no client secret) |"
+    );
     let _ = writeln!(out, "| Scopes | {} |", code_list(&app.scopes));
     let _ = writeln!(
         out,
@@ -184,20 +240,50 @@ fn certificate(out: &mut String, runbook: &Runbook) {
     let _ = writeln!(out, "## Certificate and key\n");
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| Subject | `{}` |", certificate.subject);
-    let _ = writeln!(out, "| SHA-256 fingerprint | `{}` |", certificate.fingerprint_sha256);
+    let _ = writeln!(
+        out,
+        "| SHA-256 fingerprint | `{}` |",
+        certificate.fingerprint_sha256
+    );
     let _ = writeln!(out, "| Valid from | {} |", certificate.not_before);
     let _ = writeln!(out, "| Valid until | {} |", certificate.not_after);
-    let _ = writeln!(out, "| Days left when generated | {} |", certificate.days_left);
-    let _ = writeln!(out, "| Certificate file | `{}` |", certificate.certificate_path);
-    let _ = writeln!(out, "| Private key | {} |\n", certificate.private_key_location);
-    let _ = writeln!(out, "The private key never leaves the machine it was written on except to the vendor's secret store.");
-    let _ = writeln!(out, "Losing it means rotating the certificate (below); the integration keeps working during a rotation.\n");
+    let _ = writeln!(
+        out,
+        "| Days left when generated | {} |",
+        certificate.days_left
+    );
+    let _ = writeln!(
+        out,
+        "| Certificate file | `{}` |",
+        certificate.certificate_path
+    );
+    let _ = writeln!(
+        out,
+        "| Private key | {} |\n",
+        certificate.private_key_location
+    );
+    let _ = writeln!(
+        out,
+        "The private key never leaves the machine it was written on except to the vendor's secret store."
+    );
+    let _ = writeln!(
+        out,
+        "Losing it means rotating the certificate (below); the integration keeps working during a rotation.\n"
+    );
 
     if let Some(rotation) = &runbook.rotation {
         let _ = writeln!(out, "### Rotation\n");
         let _ = writeln!(out, "| | |\n|---|---|");
-        let _ = writeln!(out, "| Stage | {} (since {}) |", rotation.stage, rotation.updated_at);
-        let _ = writeln!(out, "| Previous certificate | `{}` |", rotation.previous_fingerprint);
+        let _ = writeln!(
+            out,
+            "| Stage | {} (since {}) |",
+            rotation.stage, rotation.updated_at
+        );
+        let _ = writeln!(
+            out,
+            "| Previous certificate | `{}` |",
+            rotation.previous_fingerprint
+        );
         let _ = writeln!(out, "| New certificate | `{}` |", rotation.new_fingerprint);
         let _ = writeln!(out, "| Overlap app | `{}` |\n", rotation.overlap_app);
     }
@@ -225,11 +311,18 @@ fn verification(out: &mut String, runbook: &Runbook) {
         "At {} sfiu signed a JWT as the integration user, received a token with scopes `{}`, and probed each object:\n",
         verification.verified_at, verification.token_scopes
     );
-    let _ = writeln!(out, "| Object | Granted | Reachable | Result |\n|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| Object | Granted | Reachable | Result |\n|---|---|---|---|"
+    );
     let mut objects: Vec<_> = verification.objects.iter().collect();
     objects.sort_by(|a, b| (!a.expected, &a.object).cmp(&(!b.expected, &b.object)));
     for proof in objects {
-        let result = if proof.expected == proof.reachable { "as intended" } else { "MISMATCH" };
+        let result = if proof.expected == proof.reachable {
+            "as intended"
+        } else {
+            "MISMATCH"
+        };
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {result} |",
@@ -244,12 +337,35 @@ fn verification(out: &mut String, runbook: &Runbook) {
 fn how_to(out: &mut String, runbook: &Runbook) {
     let id = &runbook.integration.id;
     let _ = writeln!(out, "## How to\n");
-    let _ = writeln!(out, "- **Test the login:** `sfiu verify --plugin {} --org <org>` signs a JWT with the key, logs in and repeats the access proof.", runbook.integration.plugin);
-    let _ = writeln!(out, "- **Check for drift:** `sfiu audit --plugin {} --org <org>` compares the org with this runbook's grants; run it quarterly or in CI.", runbook.integration.plugin);
-    let _ = writeln!(out, "- **Rotate the certificate:** `sfiu cert rotate --plugin {} --org <org>` adds a new certificate beside the old one, verifies the new login, and `sfiu cert rotate --finish` removes the old one once the vendor has switched.", runbook.integration.plugin);
-    let _ = writeln!(out, "- **Revoke access at once:** deactivate the user `{}` (Setup > Users), or remove the permission set `{}` from it; the app's pre-authorisation then no longer applies.", runbook.user.username, runbook.permission_set.name);
-    let _ = writeln!(out, "- **Remove the integration:** deactivate the user (which frees the licence seat), delete the app `{}`, then the permission set `{}`.", runbook.app.developer_name, runbook.permission_set.name);
-    let _ = writeln!(out, "\nThis runbook belongs to the integration `{id}`; keep it with the org's admin documentation.");
+    let _ = writeln!(
+        out,
+        "- **Test the login:** `sfiu verify --plugin {} --org <org>` signs a JWT with the key, logs in and repeats the access proof.",
+        runbook.integration.plugin
+    );
+    let _ = writeln!(
+        out,
+        "- **Check for drift:** `sfiu audit --plugin {} --org <org>` compares the org with this runbook's grants; run it quarterly or in CI.",
+        runbook.integration.plugin
+    );
+    let _ = writeln!(
+        out,
+        "- **Rotate the certificate:** `sfiu cert rotate --plugin {} --org <org>` adds a new certificate beside the old one, verifies the new login, and `sfiu cert rotate --finish` removes the old one once the vendor has switched.",
+        runbook.integration.plugin
+    );
+    let _ = writeln!(
+        out,
+        "- **Revoke access at once:** deactivate the user `{}` (Setup > Users), or remove the permission set `{}` from it; the app's pre-authorisation then no longer applies.",
+        runbook.user.username, runbook.permission_set.name
+    );
+    let _ = writeln!(
+        out,
+        "- **Remove the integration:** deactivate the user (which frees the licence seat), delete the app `{}`, then the permission set `{}`.",
+        runbook.app.developer_name, runbook.permission_set.name
+    );
+    let _ = writeln!(
+        out,
+        "\nThis runbook belongs to the integration `{id}`; keep it with the org's admin documentation."
+    );
 }
 
 fn provenance_cells(provenance: &[Provenance]) -> String {
@@ -259,10 +375,17 @@ fn provenance_cells(provenance: &[Provenance]) -> String {
         .map(|entry| entry.evidence)
         .max()
         .map_or_else(|| "—".to_owned(), |evidence| evidence.to_string());
-    let mut reasons: Vec<&str> = provenance.iter().map(|entry| entry.reason.as_str()).collect();
+    let mut reasons: Vec<&str> = provenance
+        .iter()
+        .map(|entry| entry.reason.as_str())
+        .collect();
     reasons.sort_unstable();
     reasons.dedup();
-    let reason = if reasons.is_empty() { "—".to_owned() } else { escape(&reasons.join("; ")) };
+    let reason = if reasons.is_empty() {
+        "—".to_owned()
+    } else {
+        escape(&reasons.join("; "))
+    };
     format!("{need} | {evidence} | {reason}")
 }
 
@@ -271,12 +394,42 @@ fn collect_sources(requirements: &Requirements) -> Vec<String> {
         .objects
         .iter()
         .flat_map(|grant| &grant.provenance)
-        .chain(requirements.fields.iter().flat_map(|grant| &grant.provenance))
-        .chain(requirements.system_permissions.iter().flat_map(|grant| &grant.provenance))
-        .chain(requirements.apex_classes.iter().flat_map(|grant| &grant.provenance))
-        .chain(requirements.custom_permissions.iter().flat_map(|grant| &grant.provenance))
-        .chain(requirements.package_permission_sets.iter().flat_map(|grant| &grant.provenance))
-        .chain(requirements.oauth_scopes.iter().flat_map(|grant| &grant.provenance))
+        .chain(
+            requirements
+                .fields
+                .iter()
+                .flat_map(|grant| &grant.provenance),
+        )
+        .chain(
+            requirements
+                .system_permissions
+                .iter()
+                .flat_map(|grant| &grant.provenance),
+        )
+        .chain(
+            requirements
+                .apex_classes
+                .iter()
+                .flat_map(|grant| &grant.provenance),
+        )
+        .chain(
+            requirements
+                .custom_permissions
+                .iter()
+                .flat_map(|grant| &grant.provenance),
+        )
+        .chain(
+            requirements
+                .package_permission_sets
+                .iter()
+                .flat_map(|grant| &grant.provenance),
+        )
+        .chain(
+            requirements
+                .oauth_scopes
+                .iter()
+                .flat_map(|grant| &grant.provenance),
+        )
         .flat_map(|entry| entry.sources.iter().cloned())
         .collect();
     sources.sort();
@@ -285,15 +438,27 @@ fn collect_sources(requirements: &Requirements) -> Vec<String> {
 }
 
 fn rights(access: &sfiu_core::ObjectAccess) -> String {
-    let names: Vec<&str> = access.rights().into_iter().map(|right| right.as_str()).collect();
-    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+    let names: Vec<&str> = access
+        .rights()
+        .into_iter()
+        .map(|right| right.as_str())
+        .collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
 }
 
 fn code_list(items: &[String]) -> String {
     if items.is_empty() {
         return "none".to_owned();
     }
-    items.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn yes_no(value: bool) -> &'static str {

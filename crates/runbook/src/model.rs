@@ -211,7 +211,9 @@ impl Runbook {
     /// A complete sample runbook: the HubSpot setup on a simulated org, with fixed ids and
     /// dates. Used by documentation and tests.
     pub fn sample() -> Self {
-        use sfiu_core::{Evidence, Need, ObjectAccess, ObjectGrant, Provenance, SystemPermissionGrant};
+        use sfiu_core::{
+            Evidence, Need, ObjectAccess, ObjectGrant, Provenance, SystemPermissionGrant,
+        };
 
         let provenance = |reason: &str, need: Need, evidence: Evidence| Provenance {
             origin: "hubspot/least-privilege".to_owned(),
@@ -223,7 +225,12 @@ impl Runbook {
         let requirements = Requirements {
             objects: vec![ObjectGrant {
                 object: "Contact".to_owned(),
-                access: ObjectAccess { read: true, create: true, edit: true, ..ObjectAccess::NONE },
+                access: ObjectAccess {
+                    read: true,
+                    create: true,
+                    edit: true,
+                    ..ObjectAccess::NONE
+                },
                 vendor_documented: None,
                 provenance: vec![provenance(
                     "contacts sync both ways",
@@ -302,8 +309,16 @@ impl Runbook {
                 verified_at: "2026-12-04T12:00:05Z".to_owned(),
                 token_scopes: "api".to_owned(),
                 objects: vec![
-                    ObjectProof { object: "Contact".to_owned(), expected: true, reachable: true },
-                    ObjectProof { object: "Case".to_owned(), expected: false, reachable: false },
+                    ObjectProof {
+                        object: "Contact".to_owned(),
+                        expected: true,
+                        reachable: true,
+                    },
+                    ObjectProof {
+                        object: "Case".to_owned(),
+                        expected: false,
+                        reachable: false,
+                    },
                 ],
             }),
             rotation: None,

@@ -28,7 +28,13 @@ pub(crate) struct GlobalArgs {
     pub(crate) verbose: u8,
 
     /// Print only errors and the command's data.
-    #[arg(short, long, global = true, conflicts_with = "verbose", env = "SFIU_QUIET")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        env = "SFIU_QUIET"
+    )]
     pub(crate) quiet: bool,
 
     /// When to colour output.

@@ -90,19 +90,33 @@ pub(crate) fn load(
     default_domain: Option<&str>,
 ) -> anyhow::Result<Integration> {
     let (mut spec, spec_origin) = match &arguments.spec {
-        Some(path) => {
-            (crate::commands::spec::load(path)?, format!("`{}`", path.display()))
-        }
-        None => (spec_from_flags(arguments, default_domain)?, "command-line flags".to_owned()),
+        Some(path) => (
+            crate::commands::spec::load(path)?,
+            format!("`{}`", path.display()),
+        ),
+        None => (
+            spec_from_flags(arguments, default_domain)?,
+            "command-line flags".to_owned(),
+        ),
     };
     if let (Some(certificate), None) = (&arguments.certificate, &arguments.spec) {
-        spec.certificate = CertificateSource::File { path: certificate.display().to_string() };
+        spec.certificate = CertificateSource::File {
+            path: certificate.display().to_string(),
+        };
     }
 
-    let plugin_reference =
-        arguments.plugin.clone().or_else(|| spec.plugin.as_ref().map(|plugin| plugin.id.clone()));
+    let plugin_reference = arguments
+        .plugin
+        .clone()
+        .or_else(|| spec.plugin.as_ref().map(|plugin| plugin.id.clone()));
     let Some(reference) = plugin_reference else {
-        return Ok(Integration { spec, plugin: None, preset: None, spec_origin, spec_path: arguments.spec.clone() });
+        return Ok(Integration {
+            spec,
+            plugin: None,
+            preset: None,
+            spec_origin,
+            spec_path: arguments.spec.clone(),
+        });
     };
     let host = crate::plugins::host()?;
     let plugin = crate::plugins::load(&host, &reference)?;
@@ -112,13 +126,22 @@ pub(crate) fn load(
         .clone()
         .or_else(|| spec.plugin.as_ref().map(|plugin| plugin.preset.clone()));
     let preset = match wanted {
-        Some(id) => plugin.presets().iter().find(|preset| preset.id == id).cloned().ok_or_else(|| {
-            let known: Vec<&str> = plugin.presets().iter().map(|preset| preset.id.as_str()).collect();
-            with_hint(
-                format!("plugin `{}` has no preset `{id}`", plugin.info().id),
-                format!("its presets are: {}", known.join(", ")),
-            )
-        })?,
+        Some(id) => plugin
+            .presets()
+            .iter()
+            .find(|preset| preset.id == id)
+            .cloned()
+            .ok_or_else(|| {
+                let known: Vec<&str> = plugin
+                    .presets()
+                    .iter()
+                    .map(|preset| preset.id.as_str())
+                    .collect();
+                with_hint(
+                    format!("plugin `{}` has no preset `{id}`", plugin.info().id),
+                    format!("its presets are: {}", known.join(", ")),
+                )
+            })?,
         None => plugin.default_preset().cloned().ok_or_else(|| {
             with_hint(
                 format!("plugin `{}` declares no default preset", plugin.info().id),
@@ -126,9 +149,23 @@ pub(crate) fn load(
             )
         })?,
     };
-    let features = spec.plugin.as_ref().map(|plugin| plugin.features.clone()).unwrap_or_default();
-    spec.plugin = Some(PluginSpec { id: plugin.info().id.clone(), preset: preset.id.clone(), features });
-    Ok(Integration { spec, plugin: Some(plugin), preset: Some(preset), spec_origin, spec_path: arguments.spec.clone() })
+    let features = spec
+        .plugin
+        .as_ref()
+        .map(|plugin| plugin.features.clone())
+        .unwrap_or_default();
+    spec.plugin = Some(PluginSpec {
+        id: plugin.info().id.clone(),
+        preset: preset.id.clone(),
+        features,
+    });
+    Ok(Integration {
+        spec,
+        plugin: Some(plugin),
+        preset: Some(preset),
+        spec_origin,
+        spec_path: arguments.spec.clone(),
+    })
 }
 
 fn spec_from_flags(
@@ -165,6 +202,9 @@ fn spec_from_flags(
     let email = arguments.email.clone().unwrap_or_else(|| username.clone());
     let toml = format!("id = {id:?}\n[user]\nusername = {username:?}\nemail = {email:?}\n");
     let mut spec = IntegrationSpec::from_toml_str(&toml)?;
-    spec.app = AppSpec { kind: arguments.app_kind.map_or(AppKind::Auto, AppKind::from), ..spec.app };
+    spec.app = AppSpec {
+        kind: arguments.app_kind.map_or(AppKind::Auto, AppKind::from),
+        ..spec.app
+    };
     Ok(spec)
 }

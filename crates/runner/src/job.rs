@@ -86,7 +86,12 @@ impl Prepared {
 
     /// Every problem: validation, plan blockers and findings.
     pub(crate) fn problems(&self) -> Vec<&Issue> {
-        self.validation.issues.iter().chain(&self.plan.blockers).chain(&self.findings).collect()
+        self.validation
+            .issues
+            .iter()
+            .chain(&self.plan.blockers)
+            .chain(&self.findings)
+            .collect()
     }
 }
 
@@ -112,20 +117,38 @@ pub(crate) async fn prepare(
         available_objects: Vec::new(),
     };
     let resolved = match (&integration.plugin, &integration.preset) {
-        (Some(plugin), Some(preset)) => Some(
-            plugin
-                .resolve(&preset.id, &facts)
-                .with_context(|| format!("plugin `{}` could not resolve preset `{}`", plugin.info().id, preset.id))?,
-        ),
+        (Some(plugin), Some(preset)) => {
+            Some(plugin.resolve(&preset.id, &facts).with_context(|| {
+                format!(
+                    "plugin `{}` could not resolve preset `{}`",
+                    plugin.info().id,
+                    preset.id
+                )
+            })?)
+        }
         _ => None,
     };
-    let mut preset_requirements =
-        resolved.as_ref().map_or_else(Requirements::default, |resolved| resolved.requirements.clone());
+    let mut preset_requirements = resolved
+        .as_ref()
+        .map_or_else(Requirements::default, |resolved| {
+            resolved.requirements.clone()
+        });
     // Grants for vendor features stay out unless the feature is on: switched on in the spec,
     // or on by default in the plugin.
-    let mut enabled: Vec<String> = spec.plugin.as_ref().map(|plugin| plugin.features.clone()).unwrap_or_default();
+    let mut enabled: Vec<String> = spec
+        .plugin
+        .as_ref()
+        .map(|plugin| plugin.features.clone())
+        .unwrap_or_default();
     if let Some(plugin) = &integration.plugin {
-        enabled.extend(plugin.info().features.iter().filter(|feature| feature.default_on).map(|feature| feature.id.clone()));
+        enabled.extend(
+            plugin
+                .info()
+                .features
+                .iter()
+                .filter(|feature| feature.default_on)
+                .map(|feature| feature.id.clone()),
+        );
     }
     preset_requirements.retain_enabled_features(&enabled);
     let validation = sfiu_core::validate(spec, &preset_requirements);
@@ -145,10 +168,23 @@ pub(crate) async fn prepare(
         .and_then(std::path::Path::parent)
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
-    let artifacts = Artifacts::new(&job.out, &spec.id, job.key_file.as_deref(), &spec.certificate, &spec_dir);
+    let artifacts = Artifacts::new(
+        &job.out,
+        &spec.id,
+        job.key_file.as_deref(),
+        &spec.certificate,
+        &spec_dir,
+    );
     let previous = artifacts.previous_runbook();
 
-    let app = read_app(org, &snapshot, &desired_names, previous.as_ref(), spec.app.kind).await?;
+    let app = read_app(
+        org,
+        &snapshot,
+        &desired_names,
+        previous.as_ref(),
+        spec.app.kind,
+    )
+    .await?;
     snapshot.observed.app = app.as_ref().map(|state| state.observed.clone());
 
     let mut desired = desired_names;
@@ -168,7 +204,13 @@ pub(crate) async fn prepare(
     let mut findings = reach_findings(&validation.requirements);
     if let Some(resolved) = &resolved {
         for warning in &resolved.warnings {
-            findings.push(issue("SFIU-W100", Severity::Warning, "plugin", warning, None));
+            findings.push(issue(
+                "SFIU-W100",
+                Severity::Warning,
+                "plugin",
+                warning,
+                None,
+            ));
         }
     }
     if snapshot.ids.integration_profile.is_none() && snapshot.observed.user_license.is_some() {
@@ -223,7 +265,10 @@ async fn read_app(
         return Ok(None);
     }
     if eca_first {
-        if let Some(state) = app::read_external_client_app(&org.session, &desired.app, recorded.as_ref(), false).await? {
+        if let Some(state) =
+            app::read_external_client_app(&org.session, &desired.app, recorded.as_ref(), false)
+                .await?
+        {
             return Ok(Some(state));
         }
         return app::read_connected_app(&org.session, &desired.app.name).await;

@@ -7,8 +7,15 @@ use tracing_subscriber::EnvFilter;
 
 use crate::cli::GlobalArgs;
 
-const OUR_CRATES: &[&str] =
-    &["sfiu", "sfiu_core", "sfiu_jwt", "sfiu_sf_client", "sfiu_runbook", "sfiu_sim", "sfiu_plugin_host"];
+const OUR_CRATES: &[&str] = &[
+    "sfiu",
+    "sfiu_core",
+    "sfiu_jwt",
+    "sfiu_sf_client",
+    "sfiu_runbook",
+    "sfiu_sim",
+    "sfiu_plugin_host",
+];
 
 /// Starts logging to stderr according to the verbosity flags and `SFIU_LOG`.
 pub(crate) fn init(global: &GlobalArgs) {
@@ -21,7 +28,10 @@ pub(crate) fn init(global: &GlobalArgs) {
                 (false, 1) => "debug",
                 (false, _) => "trace",
             };
-            let ours = OUR_CRATES.iter().map(|name| format!("{name}={level}")).collect::<Vec<_>>();
+            let ours = OUR_CRATES
+                .iter()
+                .map(|name| format!("{name}={level}"))
+                .collect::<Vec<_>>();
             let others = if global.quiet { "error" } else { "warn" };
             EnvFilter::new(format!("{others},{}", ours.join(",")))
         }

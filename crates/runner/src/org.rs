@@ -12,7 +12,7 @@ use std::process::Command;
 use anyhow::{Context as _, bail};
 use clap::Args;
 use serde::Deserialize;
-use sfiu_sf_client::{AccessToken, Client, Connection, SfdxAuthUrl, Session};
+use sfiu_sf_client::{AccessToken, Client, Connection, Session, SfdxAuthUrl};
 
 use crate::output::with_hint;
 
@@ -27,7 +27,12 @@ pub(crate) struct OrgArgs {
     pub(crate) org: Option<String>,
 
     /// Instance URL of a real org; the access token comes from `SF_ACCESS_TOKEN`.
-    #[arg(long, value_name = "URL", env = "SFIU_INSTANCE_URL", conflicts_with = "org")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SFIU_INSTANCE_URL",
+        conflicts_with = "org"
+    )]
     pub(crate) instance_url: Option<String>,
 
     /// An org alias or username known to an installed `sf` CLI.
@@ -50,10 +55,18 @@ pub(crate) struct OrgArgs {
     pub(crate) sim_scenario: String,
 
     /// File that keeps the simulated org between runs.
-    #[arg(long, value_name = "FILE", default_value = ".sfiu/sim-org.json", env = "SFIU_SIM_STATE")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = ".sfiu/sim-org.json",
+        env = "SFIU_SIM_STATE"
+    )]
     pub(crate) sim_state: PathBuf,
 
-    /// Login URL the integration signs its JWT for (the audience), if not the default.
+    /// Login URL the integration signs its JWT for (the audience), if not the default:
+    /// `https://test.salesforce.com` for sandboxes, the My Domain for External Client Apps,
+    /// `https://login.salesforce.com` otherwise. The token request itself always goes to the
+    /// org's own instance URL.
     #[arg(long, value_name = "URL", env = "SFIU_LOGIN_URL")]
     pub(crate) login_url: Option<String>,
 
@@ -68,7 +81,7 @@ pub(crate) struct Org {
     pub(crate) client: Client,
     /// The admin session.
     pub(crate) session: Session,
-    /// The login URL used as JWT audience and token endpoint host, when the user gave one.
+    /// The JWT audience, when the user gave one.
     pub(crate) login_url: Option<String>,
     /// A short description for messages, e.g. `the simulated org` or an instance URL.
     pub(crate) label: String,
@@ -139,11 +152,16 @@ pub(crate) async fn connect(arguments: &OrgArgs) -> anyhow::Result<Org> {
     }
     if let Some(auth_url) = &arguments.auth_url {
         let auth: SfdxAuthUrl = auth_url.parse().context("the SFDX auth URL is not valid")?;
-        let token = client
-            .refresh_from_auth_url(&auth)
-            .await
-            .with_context(|| format!("failed to log in to `{}` with the SFDX auth URL", auth.instance_url))?;
-        let session = client.session(Connection::from_token(&token, arguments.api_version.clone()))?;
+        let token = client.refresh_from_auth_url(&auth).await.with_context(|| {
+            format!(
+                "failed to log in to `{}` with the SFDX auth URL",
+                auth.instance_url
+            )
+        })?;
+        let session = client.session(Connection::from_token(
+            &token,
+            arguments.api_version.clone(),
+        ))?;
         return Ok(Org {
             client,
             session,
@@ -165,17 +183,28 @@ async fn connect_sim(arguments: &OrgArgs, client: Client) -> anyhow::Result<Org>
             error.to_string(),
             format!(
                 "known scenarios: {}",
-                sfiu_sim::Scenario::ALL.iter().map(|scenario| scenario.name()).collect::<Vec<_>>().join(", ")
+                sfiu_sim::Scenario::ALL
+                    .iter()
+                    .map(|scenario| scenario.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
     })?;
-    if let Some(folder) = arguments.sim_state.parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(folder) = arguments
+        .sim_state
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
         fs_err::create_dir_all(folder)?;
     }
     let mut options = sfiu_sim::StartOptions::new(scenario);
     options.state_file = Some(arguments.sim_state.clone());
     let sim = sfiu_sim::start(options).await.with_context(|| {
-        format!("failed to start the simulated org from `{}`", arguments.sim_state.display())
+        format!(
+            "failed to start the simulated org from `{}`",
+            arguments.sim_state.display()
+        )
     })?;
     let connection = Connection {
         instance_url: sim.instance_url().to_owned(),
@@ -224,13 +253,20 @@ fn sf_cli_display(alias: &str) -> anyhow::Result<(String, AccessToken)> {
     let display: SfDisplay = serde_json::from_slice(&output.stdout)
         .context("`sf org display --json` printed something that is not its JSON result")?;
     let result = display.result.filter(|_| display.status == 0);
-    let Some(SfDisplayResult { access_token: Some(token), instance_url: Some(instance_url) }) =
-        result
+    let Some(SfDisplayResult {
+        access_token: Some(token),
+        instance_url: Some(instance_url),
+    }) = result
     else {
         bail!(
             "`sf org display` could not describe `{alias}`: {}",
-            display.message.unwrap_or_else(|| "no access token in its answer".to_owned())
+            display
+                .message
+                .unwrap_or_else(|| "no access token in its answer".to_owned())
         );
     };
-    Ok((instance_url.trim_end_matches('/').to_owned(), AccessToken::new(token)))
+    Ok((
+        instance_url.trim_end_matches('/').to_owned(),
+        AccessToken::new(token),
+    ))
 }

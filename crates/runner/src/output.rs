@@ -5,7 +5,7 @@
 //! here: `error:` first, one `caused by:` line per cause, then `hint:` lines after a blank
 //! line.
 
-#![expect(clippy::print_stdout, clippy::print_stderr, reason = "this module is the printer")]
+#![expect(clippy::print_stderr, reason = "this module is the printer")]
 
 use std::fmt;
 use std::io::{IsTerminal as _, Write as _};
@@ -48,7 +48,10 @@ pub(crate) struct Hinted {
 impl Hinted {
     /// An error message with one or more hints.
     pub(crate) fn new(message: impl Into<String>, hints: Vec<String>) -> Self {
-        Self { message: message.into(), hints }
+        Self {
+            message: message.into(),
+            hints,
+        }
     }
 }
 
@@ -107,9 +110,22 @@ impl Printer {
         }
     }
 
-    /// Whether progress may be drawn (interactive stderr, not quiet, not verbose).
-    pub(crate) fn is_progress_enabled(&self, format: Format) -> bool {
-        self.progress && format == Format::Human
+    /// Shows which step is running, on one redrawn line of an interactive stderr (never
+    /// with `-q`, `-v`, `--no-progress` or JSON output).
+    pub(crate) fn progress(&self, format: Format, position: usize, total: usize, label: &str) {
+        if self.progress && format == Format::Human {
+            let bar: String = (0..total)
+                .map(|index| if index < position { '#' } else { '.' })
+                .collect();
+            eprint!("\r\x1b[2K[{bar}] {position}/{total} {label}…");
+        }
+    }
+
+    /// Clears the progress line, before the results are printed.
+    pub(crate) fn clear_progress(&self, format: Format) {
+        if self.progress && format == Format::Human {
+            eprint!("\r\x1b[2K");
+        }
     }
 
     /// Writes one line of data to stdout. A closed pipe ends the process quietly.
@@ -118,15 +134,18 @@ impl Printer {
         if writeln!(stdout, "{line}").is_err() {
             // The reader went away (for example `sfiu plugin list | head -1`): exit 0 quietly,
             // as a well-behaved filter does.
-            #[expect(clippy::disallowed_methods, reason = "a closed stdout ends the run with 0")]
+            #[expect(
+                clippy::disallowed_methods,
+                reason = "a closed stdout ends the run with 0"
+            )]
             std::process::exit(0);
         }
     }
 
     /// Writes a JSON document to stdout.
     pub(crate) fn json(&self, value: &serde_json::Value) {
-        let text = serde_json::to_string_pretty(value)
-            .expect("a serde_json::Value always serialises");
+        let text =
+            serde_json::to_string_pretty(value).expect("a serde_json::Value always serialises");
         self.data(text);
     }
 
@@ -145,14 +164,20 @@ impl Printer {
     /// A user-facing warning on stderr, shown without `-v`.
     pub(crate) fn warn(&self, message: impl fmt::Display) {
         if !self.quiet {
-            eprintln!("{} {message}", paint(self.color_stderr, Tone::Warning, "warning:"));
+            eprintln!(
+                "{} {message}",
+                paint(self.color_stderr, Tone::Warning, "warning:")
+            );
         }
     }
 
     /// A success line on stderr.
     pub(crate) fn success(&self, message: impl fmt::Display) {
         if !self.quiet {
-            eprintln!("{} {message}", paint(self.color_stderr, Tone::Success, "ok:"));
+            eprintln!(
+                "{} {message}",
+                paint(self.color_stderr, Tone::Success, "ok:")
+            );
         }
     }
 
@@ -162,7 +187,10 @@ impl Printer {
     }
 
     fn render_error(&self, error: &anyhow::Error) -> String {
-        let mut text = format!("{} {error}\n", paint(self.color_stderr, Tone::Error, "error:"));
+        let mut text = format!(
+            "{} {error}\n",
+            paint(self.color_stderr, Tone::Error, "error:")
+        );
         let mut hints = Vec::new();
         // A hint is either the outermost context or the root error; anyhow finds the former
         // only through the error itself, the latter through the chain.
@@ -181,7 +209,10 @@ impl Printer {
         if !hints.is_empty() {
             text.push('\n');
             for hint in hints {
-                text.push_str(&format!("{} {hint}\n", paint(self.color_stderr, Tone::Path, "hint:")));
+                text.push_str(&format!(
+                    "{} {hint}\n",
+                    paint(self.color_stderr, Tone::Path, "hint:")
+                ));
             }
         }
         text
@@ -206,7 +237,9 @@ impl ColorChoice {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ColorChoice::Auto => {
+                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         }
     }
 
@@ -226,7 +259,12 @@ mod tests {
     use super::*;
 
     fn plain_printer() -> Printer {
-        Printer { color_stdout: false, color_stderr: false, quiet: false, progress: false }
+        Printer {
+            color_stdout: false,
+            color_stderr: false,
+            quiet: false,
+            progress: false,
+        }
     }
 
     #[test]

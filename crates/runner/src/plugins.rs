@@ -23,8 +23,10 @@ pub(crate) fn load(host: &Host, reference: &str) -> anyhow::Result<Plugin> {
         || reference.ends_with(".wasm");
     if looks_like_path {
         let path = Path::new(reference);
-        host.load_path(path).with_context(|| format!("failed to load the plugin at `{reference}`"))
+        host.load_path(path)
+            .with_context(|| format!("failed to load the plugin at `{reference}`"))
     } else {
-        host.load_bundled(reference).with_context(|| format!("failed to load plugin `{reference}`"))
+        host.load_bundled(reference)
+            .with_context(|| format!("failed to load plugin `{reference}`"))
     }
 }

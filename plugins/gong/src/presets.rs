@@ -2,7 +2,7 @@
 
 use crate::bindings::sfiu::integration::types::{
     Basis, Evidence, Feature, FieldAccess, FieldGrant, FieldScope, LicenseFit, LicenseVerdict,
-    PluginManifest, Need, ObjectAccess, ObjectGrant, OrgFacts, PackageNeed, PluginError, Preset,
+    Need, ObjectAccess, ObjectGrant, OrgFacts, PackageNeed, PluginError, PluginManifest, Preset,
     RequirementSet, SystemPermission, UserShape,
 };
 
@@ -11,7 +11,8 @@ const FIELDS: &str =
     "https://help.gong.io/v1/docs/salesforce-fields-the-integration-user-needs-access-to";
 const FAQ: &str = "https://help.gong.io/docs/faqs-for-salesforce-integration";
 const API_USAGE: &str = "https://help.gong.io/v1/docs/accessing-the-salesforce-api.md";
-const EXTERNAL_CLIENT_APP: &str = "https://help.gong.io/docs/about-the-salesforce-external-client-app";
+const EXTERNAL_CLIENT_APP: &str =
+    "https://help.gong.io/docs/about-the-salesforce-external-client-app";
 
 const STANDARD: &str = "standard";
 const READ_ONLY: &str = "read-only";
@@ -94,7 +95,11 @@ pub(crate) fn resolve(preset_id: &str, org: &OrgFacts) -> Result<RequirementSet,
     ];
 
     let mut objects = base_objects();
-    for object in ["OpportunityTeamMember", "OpportunitySplit", "OpportunityLineItem"] {
+    for object in [
+        "OpportunityTeamMember",
+        "OpportunitySplit",
+        "OpportunityLineItem",
+    ] {
         // Splits and teams exist only when the org has switched them on, so an object the org
         // does not offer is reported rather than granted.
         if is_available(org, object) {
@@ -175,21 +180,52 @@ pub(crate) fn resolve(preset_id: &str, org: &OrgFacts) -> Result<RequirementSet,
 fn base_objects() -> Vec<ObjectGrant> {
     let synced = "Gong imports these records and must see all of them, whoever owns them.";
     let mut objects = vec![
-        read_view_all("Lead", Need::Required, synced, Evidence::Documented, &[FIELDS, FAQ]),
-        read_view_all("Contact", Need::Required, synced, Evidence::Documented, &[FIELDS, FAQ]),
-        read_view_all("Opportunity", Need::Required, synced, Evidence::Documented, &[FIELDS, FAQ]),
-        read_view_all("Task", Need::Required, "Gong reads activities.", Evidence::Documented, &[
-            FIELDS,
-        ]),
-        read_view_all("Event", Need::Required, "Gong reads activities.", Evidence::Documented, &[
-            FIELDS,
-        ]),
+        read_view_all(
+            "Lead",
+            Need::Required,
+            synced,
+            Evidence::Documented,
+            &[FIELDS, FAQ],
+        ),
+        read_view_all(
+            "Contact",
+            Need::Required,
+            synced,
+            Evidence::Documented,
+            &[FIELDS, FAQ],
+        ),
+        read_view_all(
+            "Opportunity",
+            Need::Required,
+            synced,
+            Evidence::Documented,
+            &[FIELDS, FAQ],
+        ),
+        read_view_all(
+            "Task",
+            Need::Required,
+            "Gong reads activities.",
+            Evidence::Documented,
+            &[FIELDS],
+        ),
+        read_view_all(
+            "Event",
+            Need::Required,
+            "Gong reads activities.",
+            Evidence::Documented,
+            &[FIELDS],
+        ),
         ObjectGrant {
             object: "User".into(),
             access: ObjectAccess::READ,
             vendor_asks: None,
             fields: FieldScope::None,
-            basis: basis(Need::Required, "Gong imports users.", Evidence::Documented, &[FAQ]),
+            basis: basis(
+                Need::Required,
+                "Gong imports users.",
+                Evidence::Documented,
+                &[FAQ],
+            ),
         },
         ObjectGrant {
             object: "OpportunityHistory".into(),
@@ -218,18 +254,24 @@ fn base_objects() -> Vec<ObjectGrant> {
         "Type",
         "Website",
     ];
-    objects.insert(2, ObjectGrant {
-        object: "Account".into(),
-        access: ObjectAccess::READ | ObjectAccess::VIEW_ALL_RECORDS,
-        vendor_asks: None,
-        fields: FieldScope::Listed(
-            account_fields
-                .iter()
-                .map(|field| FieldGrant { field: (*field).into(), access: FieldAccess::Read })
-                .collect(),
-        ),
-        basis: basis(Need::Required, synced, Evidence::Documented, &[FIELDS, FAQ]),
-    });
+    objects.insert(
+        2,
+        ObjectGrant {
+            object: "Account".into(),
+            access: ObjectAccess::READ | ObjectAccess::VIEW_ALL_RECORDS,
+            vendor_asks: None,
+            fields: FieldScope::Listed(
+                account_fields
+                    .iter()
+                    .map(|field| FieldGrant {
+                        field: (*field).into(),
+                        access: FieldAccess::Read,
+                    })
+                    .collect(),
+            ),
+            basis: basis(Need::Required, synced, Evidence::Documented, &[FIELDS, FAQ]),
+        },
+    );
     objects
 }
 
@@ -314,5 +356,10 @@ fn basis(need: Need, reason: &str, evidence: Evidence, sources: &[&str]) -> Basi
 }
 
 fn feature(id: &str, label: &str, description: &str, default_on: bool) -> Feature {
-    Feature { id: id.into(), label: label.into(), description: description.into(), default_on }
+    Feature {
+        id: id.into(),
+        label: label.into(),
+        description: description.into(),
+        default_on,
+    }
 }

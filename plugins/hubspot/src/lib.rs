@@ -14,7 +14,7 @@ mod presets;
 
 use bindings::exports::sfiu::integration::plugin::Guest;
 use bindings::sfiu::integration::types::{
-    PluginManifest, OrgFacts, PluginError, Preset, RequirementSet,
+    OrgFacts, PluginError, PluginManifest, Preset, RequirementSet,
 };
 
 struct HubSpot;

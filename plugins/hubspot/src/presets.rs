@@ -2,15 +2,17 @@
 
 use crate::bindings::sfiu::integration::types::{
     Basis, Evidence, Feature, FieldAccess, FieldGrant, FieldScope, LicenseFit, LicenseVerdict,
-    PluginManifest, Need, ObjectAccess, ObjectGrant, OrgFacts, PackageNeed, PluginError, Preset,
+    Need, ObjectAccess, ObjectGrant, OrgFacts, PackageNeed, PluginError, PluginManifest, Preset,
     RequirementSet, SystemPermission, UserShape,
 };
 
 const MINIMUM_PERMISSIONS: &str = "https://knowledge.hubspot.com/articles/kcs_article/salesforce/what-are-the-minimum-permissions-the-salesforce-integration-user-needs";
 const REQUIREMENTS_2017: &str = "https://knowledge.hubspot.com/articles/kcs_article/integrations/what-are-the-requirements-and-general-expectations-for-the-hubspot-salesforce-integration";
-const INSTALL: &str = "https://knowledge.hubspot.com/salesforce/install-the-hubspot-salesforce-integration";
+const INSTALL: &str =
+    "https://knowledge.hubspot.com/salesforce/install-the-hubspot-salesforce-integration";
 const MANAGE_SETTINGS: &str = "https://knowledge.hubspot.com/articles/kcs_article/salesforce/manage-your-salesforce-integration-settings";
-const FAQ: &str = "https://knowledge.hubspot.com/articles/kcs_article/salesforce/salesforce-integration-faq";
+const FAQ: &str =
+    "https://knowledge.hubspot.com/articles/kcs_article/salesforce/salesforce-integration-faq";
 const TRAILBLAZER_THREAD: &str =
     "https://trailhead.salesforce.com/trailblazer-community/groups/0F9300000009Q1XCAU";
 const INTELLIGENCE: &str = "https://knowledge.hubspot.com/articles/kcs_article/salesforce/how-can-i-get-users-who-are-not-admins-in-salesforce-to-see-hubspot-intelligence";
@@ -40,7 +42,12 @@ pub(crate) fn manifest() -> PluginManifest {
         version: "0.1.0".into(),
         homepage: Some(INSTALL.into()),
         features: vec![
-            feature(DEAL_SYNC, "Deal sync", "HubSpot deals sync with Salesforce opportunities.", true),
+            feature(
+                DEAL_SYNC,
+                "Deal sync",
+                "HubSpot deals sync with Salesforce opportunities.",
+                true,
+            ),
             feature(
                 TIMELINE_SYNC,
                 "Timeline sync",
@@ -53,7 +60,12 @@ pub(crate) fn manifest() -> PluginManifest {
                 "HubSpot adds contacts and leads to Salesforce campaigns.",
                 false,
             ),
-            feature(TICKET_SYNC, "Ticket sync", "HubSpot tickets sync with Salesforce cases.", false),
+            feature(
+                TICKET_SYNC,
+                "Ticket sync",
+                "HubSpot tickets sync with Salesforce cases.",
+                false,
+            ),
             feature(
                 LEGACY_VISUALFORCE,
                 "Legacy Visualforce window",
@@ -107,7 +119,10 @@ pub(crate) fn resolve(preset_id: &str, org: &OrgFacts) -> Result<RequirementSet,
             .to_string(),
     ];
     if !org.installed_namespaces.is_empty()
-        && !org.installed_namespaces.iter().any(|namespace| namespace == "HubSpot_Inc")
+        && !org
+            .installed_namespaces
+            .iter()
+            .any(|namespace| namespace == "HubSpot_Inc")
     {
         notes.push(
             "The HubSpot managed package (namespace `HubSpot_Inc`) is not installed in this \
@@ -172,7 +187,11 @@ fn system_permissions(preset_id: &str) -> Vec<SystemPermission> {
         SystemPermission {
             name: "PermissionsViewSetup".into(),
             basis: basis(
-                if preset_id == VENDOR_DOCUMENTED { Need::Required } else { Need::Diagnostic },
+                if preset_id == VENDOR_DOCUMENTED {
+                    Need::Required
+                } else {
+                    Need::Diagnostic
+                },
                 "HubSpot lists View Setup and Configuration as required; it lets HubSpot \
                  inspect the org's configuration and check its own permissions.",
                 Evidence::Documented,
@@ -209,9 +228,24 @@ fn bidirectional_objects() -> Vec<ObjectGrant> {
     let sync = ObjectAccess::READ | ObjectAccess::CREATE | ObjectAccess::EDIT;
     let sync_all = sync | ObjectAccess::VIEW_ALL_RECORDS;
     vec![
-        synced("Lead", sync_all, Need::Required, "HubSpot contacts sync to Salesforce leads."),
-        synced("Contact", sync_all, Need::Required, "HubSpot contacts sync to Salesforce contacts."),
-        synced("Account", sync_all, Need::Required, "HubSpot companies sync to Salesforce accounts."),
+        synced(
+            "Lead",
+            sync_all,
+            Need::Required,
+            "HubSpot contacts sync to Salesforce leads.",
+        ),
+        synced(
+            "Contact",
+            sync_all,
+            Need::Required,
+            "HubSpot contacts sync to Salesforce contacts.",
+        ),
+        synced(
+            "Account",
+            sync_all,
+            Need::Required,
+            "HubSpot companies sync to Salesforce accounts.",
+        ),
         synced(
             "Opportunity",
             sync_all,
@@ -279,7 +313,12 @@ fn vendor_documented_objects() -> Vec<ObjectGrant> {
         access: modify_all,
         vendor_asks: None,
         fields: FieldScope::All(FieldAccess::ReadEdit),
-        basis: basis(need, reason, Evidence::Documented, &[MINIMUM_PERMISSIONS, REQUIREMENTS_2017]),
+        basis: basis(
+            need,
+            reason,
+            Evidence::Documented,
+            &[MINIMUM_PERMISSIONS, REQUIREMENTS_2017],
+        ),
     };
     vec![
         documented("Lead", Need::Required),
@@ -310,8 +349,16 @@ fn read_only_objects() -> Vec<ObjectGrant> {
     };
     vec![
         reading("Lead", Need::Required, "HubSpot imports Salesforce leads."),
-        reading("Contact", Need::Required, "HubSpot imports Salesforce contacts."),
-        reading("Account", Need::Required, "HubSpot imports Salesforce accounts as companies."),
+        reading(
+            "Contact",
+            Need::Required,
+            "HubSpot imports Salesforce contacts.",
+        ),
+        reading(
+            "Account",
+            Need::Required,
+            "HubSpot imports Salesforce accounts as companies.",
+        ),
         reading(
             "Opportunity",
             Need::WhenFeature(DEAL_SYNC.into()),
@@ -364,8 +411,14 @@ fn intelligence() -> ObjectGrant {
         access: ObjectAccess::READ | ObjectAccess::VIEW_ALL_RECORDS,
         vendor_asks: None,
         fields: FieldScope::Listed(vec![
-            FieldGrant { field: "HubSpot_Inc__Contact__c".into(), access: FieldAccess::Read },
-            FieldGrant { field: "HubSpot_Inc__Lead__c".into(), access: FieldAccess::Read },
+            FieldGrant {
+                field: "HubSpot_Inc__Contact__c".into(),
+                access: FieldAccess::Read,
+            },
+            FieldGrant {
+                field: "HubSpot_Inc__Lead__c".into(),
+                access: FieldAccess::Read,
+            },
         ]),
         basis: basis(
             Need::WhenFeature(LEGACY_VISUALFORCE.into()),
@@ -395,15 +448,30 @@ fn plain(
 }
 
 fn basis(need: Need, reason: &str, evidence: Evidence, sources: &[&str]) -> Basis {
-    Basis { need, reason: reason.into(), evidence, sources: strings(sources) }
+    Basis {
+        need,
+        reason: reason.into(),
+        evidence,
+        sources: strings(sources),
+    }
 }
 
 fn feature(id: &str, label: &str, description: &str, default_on: bool) -> Feature {
-    Feature { id: id.into(), label: label.into(), description: description.into(), default_on }
+    Feature {
+        id: id.into(),
+        label: label.into(),
+        description: description.into(),
+        default_on,
+    }
 }
 
 fn preset(id: &str, label: &str, description: &str, is_default: bool) -> Preset {
-    Preset { id: id.into(), label: label.into(), description: description.into(), is_default }
+    Preset {
+        id: id.into(),
+        label: label.into(),
+        description: description.into(),
+        is_default,
+    }
 }
 
 fn strings(items: &[&str]) -> Vec<String> {

@@ -12,8 +12,14 @@ use std::error::Error;
 use std::path::PathBuf;
 
 const CORE: &[guests::Guest<'static>] = &[
-    guests::Guest { package: "sfiu-plugin-misbehaving", directory: "plugins/testing/misbehaving" },
-    guests::Guest { package: "sfiu-plugin-future-wit", directory: "plugins/testing/future-wit" },
+    guests::Guest {
+        package: "sfiu-plugin-misbehaving",
+        directory: "plugins/testing/misbehaving",
+    },
+    guests::Guest {
+        package: "sfiu-plugin-future-wit",
+        directory: "plugins/testing/future-wit",
+    },
 ];
 const WASI: &[guests::Guest<'static>] = &[guests::Guest {
     package: "sfiu-plugin-misbehaving",
@@ -24,7 +30,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let root = guests::workspace_root(3);
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").ok_or("cargo did not set `OUT_DIR`")?);
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed={}", root.join("crates/plugin-host/build/guests.rs").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("crates/plugin-host/build/guests.rs").display()
+    );
     guests::watch(&root, CORE);
 
     let mut constants = Vec::new();
@@ -46,7 +55,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     match guests::build(&root, WASI, "wasm32-wasip2")? {
         Ok(components) => {
-            constants.extend(components.into_iter().map(|path| ("MISBEHAVING_WASIP2", Some(path))));
+            constants.extend(
+                components
+                    .into_iter()
+                    .map(|path| ("MISBEHAVING_WASIP2", Some(path))),
+            );
         }
         Err(guests::Unavailable(reason)) => {
             missing.push(reason);
@@ -54,7 +67,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     }
     if !missing.is_empty() {
-        println!("cargo:warning=test plugins not built: {}", missing.join("; "));
+        println!(
+            "cargo:warning=test plugins not built: {}",
+            missing.join("; ")
+        );
     }
 
     let mut source = String::new();
@@ -70,7 +86,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     } else {
         format!("Some({:?})", missing.join("; "))
     };
-    source.push_str(&format!("pub(crate) const MISSING: Option<&str> = {missing};\n"));
+    source.push_str(&format!(
+        "pub(crate) const MISSING: Option<&str> = {missing};\n"
+    ));
     fs_err::write(out_dir.join("guests.rs"), source)?;
     Ok(())
 }

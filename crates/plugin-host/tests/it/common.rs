@@ -25,7 +25,8 @@ pub(crate) static EPOCH_ONLY_HOST: LazyLock<Host> = LazyLock::new(|| {
 
 pub(crate) fn load(host: &Host, behaviour: Behaviour) -> Plugin {
     let bytes = handmade(behaviour).expect("assemble");
-    host.load_bytes("handmade", &bytes, Source::Bundled).expect("load")
+    host.load_bytes("handmade", &bytes, Source::Bundled)
+        .expect("load")
 }
 
 pub(crate) static WELL_BEHAVED: LazyLock<Plugin> =

@@ -7,13 +7,24 @@ use crate::common::{EPOCH_ONLY_HOST, HOST, WELL_BEHAVED, load};
 
 fn run(behaviour: Behaviour, host: &sfiu_plugin_host::Host) -> Error {
     let plugin = load(host, behaviour);
-    plugin.resolve("only", &OrgFacts::default()).expect_err("must be stopped")
+    plugin
+        .resolve("only", &OrgFacts::default())
+        .expect_err("must be stopped")
 }
 
 #[test]
 fn fuel_stops_an_infinite_loop() {
     let error = run(Behaviour::InfiniteLoop, &HOST);
-    assert!(matches!(&error, Error::Trapped { limit: LimitKind::Fuel { .. }, .. }), "{error:?}");
+    assert!(
+        matches!(
+            &error,
+            Error::Trapped {
+                limit: LimitKind::Fuel { .. },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     insta::assert_snapshot!(error.to_string(), @"plugin `handmade` failed: ran out of fuel (budget 100000000)");
 }
 
@@ -28,13 +39,19 @@ fn epoch_deadline_stops_a_loop_when_fuel_is_unlimited() {
 #[test]
 fn memory_cap_stops_a_memory_bomb() {
     let error = run(Behaviour::MemoryBomb, &HOST);
-    let Error::Trapped { limit: LimitKind::Memory { limit, requested }, .. } = &error else {
+    let Error::Trapped {
+        limit: LimitKind::Memory { limit, requested },
+        ..
+    } = &error
+    else {
         panic!("{error:?}");
     };
     assert_eq!(*limit, 32 << 20);
     assert!(*requested > *limit);
     assert!(
-        error.to_string().starts_with("plugin `handmade` failed: exceeded the memory limit of 32 MiB"),
+        error
+            .to_string()
+            .starts_with("plugin `handmade` failed: exceeded the memory limit of 32 MiB"),
         "{error}"
     );
 }
@@ -48,13 +65,23 @@ fn stack_cap_stops_deep_recursion() {
 #[test]
 fn a_well_behaved_plugin_is_not_stopped() {
     let info = WELL_BEHAVED.info();
-    assert_eq!((info.id.as_str(), info.version.as_str(), info.wit.as_str()), ("handmade", "0.0.1", "0.1.0"));
-    assert_eq!(WELL_BEHAVED.default_preset().map(|preset| preset.id.as_str()), Some("only"));
+    assert_eq!(
+        (info.id.as_str(), info.version.as_str(), info.wit.as_str()),
+        ("handmade", "0.0.1", "0.1.0")
+    );
+    assert_eq!(
+        WELL_BEHAVED
+            .default_preset()
+            .map(|preset| preset.id.as_str()),
+        Some("only")
+    );
 }
 
 #[test]
 fn unknown_preset_is_an_error_before_calling_the_plugin() {
-    let error = WELL_BEHAVED.resolve("nope", &OrgFacts::default()).expect_err("unknown");
+    let error = WELL_BEHAVED
+        .resolve("nope", &OrgFacts::default())
+        .expect_err("unknown");
     insta::assert_snapshot!(error.to_string(), @"plugin `handmade` has no preset `nope` (it offers: only)");
 }
 
@@ -62,8 +89,13 @@ fn unknown_preset_is_an_error_before_calling_the_plugin() {
 fn unknown_preset_answer_from_the_plugin_is_an_error() {
     // The hand-made plugin lists `only` but answers every requirements call with
     // `unknown-preset`, echoing the id it was given through guest memory.
-    let error = WELL_BEHAVED.resolve("only", &OrgFacts::default()).expect_err("unknown");
-    assert!(matches!(&error, Error::UnknownPreset { preset, .. } if preset == "only"), "{error:?}");
+    let error = WELL_BEHAVED
+        .resolve("only", &OrgFacts::default())
+        .expect_err("unknown");
+    assert!(
+        matches!(&error, Error::UnknownPreset { preset, .. } if preset == "only"),
+        "{error:?}"
+    );
 }
 
 #[test]

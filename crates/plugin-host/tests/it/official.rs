@@ -30,9 +30,19 @@ fn org() -> OrgFacts {
 
 #[test]
 fn hubspot_lists_its_presets_with_the_least_privilege_one_first() {
-    let ids: Vec<_> = HUBSPOT.presets().iter().map(|preset| preset.id.as_str()).collect();
-    assert_eq!(ids, ["bidirectional-sync", "vendor-documented", "read-only"]);
-    assert_eq!(HUBSPOT.default_preset().map(|preset| preset.id.as_str()), Some("bidirectional-sync"));
+    let ids: Vec<_> = HUBSPOT
+        .presets()
+        .iter()
+        .map(|preset| preset.id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["bidirectional-sync", "vendor-documented", "read-only"]
+    );
+    assert_eq!(
+        HUBSPOT.default_preset().map(|preset| preset.id.as_str()),
+        Some("bidirectional-sync")
+    );
     insta::assert_yaml_snapshot!("hubspot_manifest", HUBSPOT.info());
 }
 
@@ -46,12 +56,21 @@ fn hubspot_presets_resolve() {
 
 #[test]
 fn hubspot_least_privilege_default_never_proposes_modify_all_or_delete() {
-    let resolved = HUBSPOT.resolve("bidirectional-sync", &org()).expect("resolve");
+    let resolved = HUBSPOT
+        .resolve("bidirectional-sync", &org())
+        .expect("resolve");
     for grant in &resolved.requirements.objects {
-        assert!(!grant.access.modify_all_records && !grant.access.delete, "{grant:?}");
+        assert!(
+            !grant.access.modify_all_records && !grant.access.delete,
+            "{grant:?}"
+        );
     }
     let contact = resolved.requirements.object("Contact").expect("Contact");
-    assert!(contact.vendor_documented.is_some_and(|asks| asks.modify_all_records));
+    assert!(
+        contact
+            .vendor_documented
+            .is_some_and(|asks| asks.modify_all_records)
+    );
     assert_eq!(
         resolved.requirements.package_permission_sets[0].name,
         "HubSpot_Integration_Permissions"
@@ -60,9 +79,19 @@ fn hubspot_least_privilege_default_never_proposes_modify_all_or_delete() {
 
 #[test]
 fn hubspot_notes_a_missing_package() {
-    let facts = OrgFacts { installed_namespaces: vec!["other".into()], ..org() };
+    let facts = OrgFacts {
+        installed_namespaces: vec!["other".into()],
+        ..org()
+    };
     let resolved = HUBSPOT.resolve("read-only", &facts).expect("resolve");
-    assert!(resolved.notes.iter().any(|note| note.contains("is not installed")), "{:?}", resolved.notes);
+    assert!(
+        resolved
+            .notes
+            .iter()
+            .any(|note| note.contains("is not installed")),
+        "{:?}",
+        resolved.notes
+    );
 }
 
 #[test]
@@ -78,9 +107,18 @@ fn gong_engage_grants_merge_into_the_base_grants() {
     let resolved = GONG.resolve("standard", &org()).expect("resolve");
     let contact = resolved.requirements.object("Contact").expect("Contact");
     assert!(contact.access.modify_all_records && contact.access.view_all_records);
-    assert_eq!(contact.provenance.len(), 2, "base grant and Engage grant both kept");
     assert_eq!(
-        resolved.requirements.objects.iter().filter(|grant| grant.object == "Contact").count(),
+        contact.provenance.len(),
+        2,
+        "base grant and Engage grant both kept"
+    );
+    assert_eq!(
+        resolved
+            .requirements
+            .objects
+            .iter()
+            .filter(|grant| grant.object == "Contact")
+            .count(),
         1
     );
 }
@@ -88,12 +126,38 @@ fn gong_engage_grants_merge_into_the_base_grants() {
 #[test]
 fn gong_reports_objects_the_org_lacks() {
     let facts = OrgFacts {
-        available_objects: ["Lead", "Contact", "Account", "Opportunity", "OpportunityLineItem"]
-            .map(String::from)
-            .to_vec(),
+        available_objects: [
+            "Lead",
+            "Contact",
+            "Account",
+            "Opportunity",
+            "OpportunityLineItem",
+        ]
+        .map(String::from)
+        .to_vec(),
         ..org()
     };
     let resolved = GONG.resolve("read-only", &facts).expect("resolve");
     assert!(resolved.requirements.object("OpportunitySplit").is_none());
-    assert!(resolved.notes.iter().any(|note| note.contains("`OpportunitySplit` is not available")));
+    assert!(
+        resolved
+            .notes
+            .iter()
+            .any(|note| note.contains("`OpportunitySplit` is not available"))
+    );
+}
+
+#[test]
+fn gong_features_that_are_off_add_no_rights() {
+    let resolved = GONG
+        .resolve_with_features("standard", &org(), &["deals-forecast".into()])
+        .expect("resolve");
+    let contact = resolved.requirements.object("Contact").expect("Contact");
+    assert!(contact.access.read && contact.access.view_all_records);
+    assert!(
+        !contact.access.edit && !contact.access.modify_all_records,
+        "{contact:?}"
+    );
+    assert!(resolved.requirements.object("OpportunitySplit").is_some());
+    assert!(resolved.requirements.object("Campaign").is_none());
 }

@@ -19,14 +19,21 @@ pub(crate) fn run(command: CertCommand, printer: &Printer) -> anyhow::Result<Out
 
 fn new(arguments: &CertNewArgs, printer: &Printer) -> anyhow::Result<Outcome> {
     let now = OffsetDateTime::now_utc();
-    let key_path = arguments.out_dir.join(format!("{}.key.pem", arguments.name));
-    let certificate_path = arguments.out_dir.join(format!("{}.crt.pem", arguments.name));
+    let key_path = arguments
+        .out_dir
+        .join(format!("{}.key.pem", arguments.name));
+    let certificate_path = arguments
+        .out_dir
+        .join(format!("{}.crt.pem", arguments.name));
     // Refuse before generating anything: a half-done pair is worse than none.
     if !arguments.force {
         for path in [&key_path, &certificate_path] {
             if path.exists() {
                 return Err(crate::output::with_hint(
-                    format!("`{}` already exists; refusing to overwrite it", path.display()),
+                    format!(
+                        "`{}` already exists; refusing to overwrite it",
+                        path.display()
+                    ),
                     "pass `--force` to replace the pair, or choose another `--name`",
                 ));
             }

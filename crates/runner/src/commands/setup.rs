@@ -53,11 +53,18 @@ impl Mode {
 
 /// Runs one of the four commands.
 pub(crate) fn run(mode: Mode, arguments: &SetupArgs, printer: &Printer) -> anyhow::Result<Outcome> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     runtime.block_on(run_async(mode, arguments, printer))
 }
 
-async fn run_async(mode: Mode, arguments: &SetupArgs, printer: &Printer) -> anyhow::Result<Outcome> {
+async fn run_async(
+    mode: Mode,
+    arguments: &SetupArgs,
+    printer: &Printer,
+) -> anyhow::Result<Outcome> {
     let org = org::connect(&arguments.org).await?;
     let default_domain = org.sim.as_ref().and_then(|sim| {
         let admin = sim.admin_username();
@@ -117,7 +124,12 @@ fn plan_json(org: &Org, prepared: &Prepared) -> serde_json::Value {
     })
 }
 
-fn plan(org: &Org, prepared: &Prepared, format: Format, printer: &Printer) -> anyhow::Result<Outcome> {
+fn plan(
+    org: &Org,
+    prepared: &Prepared,
+    format: Format,
+    printer: &Printer,
+) -> anyhow::Result<Outcome> {
     let blocked = prepared.is_blocked();
     if format == Format::Json {
         let mut document = plan_json(org, prepared);
@@ -131,10 +143,20 @@ fn plan(org: &Org, prepared: &Prepared, format: Format, printer: &Printer) -> an
             printer.success("no changes: the org matches the declared state");
         }
     }
-    Ok(if blocked { Outcome::ProblemsFound } else { Outcome::Success })
+    Ok(if blocked {
+        Outcome::ProblemsFound
+    } else {
+        Outcome::Success
+    })
 }
 
-async fn apply(org: &Org, prepared: &Prepared, job: &JobArgs, format: Format, printer: &Printer) -> anyhow::Result<Outcome> {
+async fn apply(
+    org: &Org,
+    prepared: &Prepared,
+    job: &JobArgs,
+    format: Format,
+    printer: &Printer,
+) -> anyhow::Result<Outcome> {
     if prepared.is_blocked() {
         if format == Format::Json {
             let mut document = plan_json(org, prepared);
@@ -155,7 +177,11 @@ async fn apply(org: &Org, prepared: &Prepared, job: &JobArgs, format: Format, pr
         }
     }
 
-    let execution = job::execute(org, prepared, job).await;
+    let show = |position: usize, total: usize, step: sfiu_core::Step| {
+        printer.progress(format, position, total, &step.to_string());
+    };
+    let execution = job::execute(org, prepared, job, &show).await;
+    printer.clear_progress(format);
     let now = OffsetDateTime::now_utc();
     let mut runbook_paths = None;
     if execution.error.is_none() {
@@ -170,18 +196,29 @@ async fn apply(org: &Org, prepared: &Prepared, job: &JobArgs, format: Format, pr
                 now,
             },
         );
-        prepared
-            .artifacts
-            .write_runbook(&sfiu_runbook::render_markdown(&runbook), &sfiu_runbook::render_json(&runbook))?;
+        prepared.artifacts.write_runbook(
+            &sfiu_runbook::render_markdown(&runbook),
+            &sfiu_runbook::render_json(&runbook),
+        )?;
         runbook_paths = Some((
-            prepared.artifacts.runbook_markdown_path.display().to_string(),
+            prepared
+                .artifacts
+                .runbook_markdown_path
+                .display()
+                .to_string(),
             prepared.artifacts.runbook_json_path.display().to_string(),
         ));
     }
     let mismatches: Vec<String> = execution
         .login
         .as_ref()
-        .map(|login| login.mismatches().iter().map(|proof| proof.object.clone()).collect())
+        .map(|login| {
+            login
+                .mismatches()
+                .iter()
+                .map(|proof| proof.object.clone())
+                .collect()
+        })
         .unwrap_or_default();
 
     if format == Format::Json {
@@ -198,8 +235,8 @@ async fn apply(org: &Org, prepared: &Prepared, job: &JobArgs, format: Format, pr
             "problems": prepared.problems(),
             "access_mismatches": mismatches,
             "ids": {
-                "user": prepared.snapshot.ids.user,
-                "permission_set": prepared.snapshot.ids.permission_set,
+                "user": execution.user_id,
+                "permission_set": execution.permission_set_id,
             },
             "round_trips": org.client.round_trips(),
             "write_calls": execution.n_write_calls,
@@ -212,10 +249,16 @@ async fn apply(org: &Org, prepared: &Prepared, job: &JobArgs, format: Format, pr
             let status = match outcome.status {
                 StepStatus::Done => printer.paint(Tone::Success, &status),
                 StepStatus::Failed => printer.paint(Tone::Error, &status),
-                StepStatus::Skipped | StepStatus::NotReached => printer.paint(Tone::Warning, &status),
+                StepStatus::Skipped | StepStatus::NotReached => {
+                    printer.paint(Tone::Warning, &status)
+                }
                 StepStatus::Unchanged => status,
             };
-            printer.status(format!("  {:<28} {status:<11} {}", outcome.step.to_string(), outcome.detail));
+            printer.status(format!(
+                "  {:<28} {status:<11} {}",
+                outcome.step.to_string(),
+                outcome.detail
+            ));
         }
         for warning in &execution.warnings {
             printer.warn(warning);
@@ -227,10 +270,15 @@ async fn apply(org: &Org, prepared: &Prepared, job: &JobArgs, format: Format, pr
     }
 
     if let Some(error) = execution.error {
-        return Err(error.context("apply stopped; run it again to finish (completed steps are kept)"));
+        return Err(
+            error.context("apply stopped; run it again to finish (completed steps are kept)")
+        );
     }
     if !mismatches.is_empty() {
-        printer.warn(format!("the integration user's access differs from the grant on: {}", mismatches.join(", ")));
+        printer.warn(format!(
+            "the integration user's access differs from the grant on: {}",
+            mismatches.join(", ")
+        ));
         return Ok(Outcome::ProblemsFound);
     }
     if !execution.has_changes() && format == Format::Human {
@@ -241,10 +289,20 @@ async fn apply(org: &Org, prepared: &Prepared, job: &JobArgs, format: Format, pr
     Ok(Outcome::Success)
 }
 
-async fn verify(org: &Org, prepared: &Prepared, job: &JobArgs, format: Format, printer: &Printer) -> anyhow::Result<Outcome> {
+async fn verify(
+    org: &Org,
+    prepared: &Prepared,
+    job: &JobArgs,
+    format: Format,
+    printer: &Printer,
+) -> anyhow::Result<Outcome> {
     let (outcome, certificate) = job::verify(org, prepared, job).await?;
     let now = OffsetDateTime::now_utc();
-    let mismatches: Vec<String> = outcome.mismatches().iter().map(|proof| proof.object.clone()).collect();
+    let mismatches: Vec<String> = outcome
+        .mismatches()
+        .iter()
+        .map(|proof| proof.object.clone())
+        .collect();
     if format == Format::Json {
         printer.json(&json!({
             "format_version": 1,
@@ -258,9 +316,16 @@ async fn verify(org: &Org, prepared: &Prepared, job: &JobArgs, format: Format, p
             "round_trips": org.client.round_trips(),
         }));
     } else {
-        printer.data(format!("logged in as {} (scopes: {})", prepared.desired.user.username, outcome.scopes));
+        printer.data(format!(
+            "logged in as {} (scopes: {})",
+            prepared.desired.user.username, outcome.scopes
+        ));
         for proof in &outcome.objects {
-            let verdict = if proof.expected == proof.reachable { "as intended" } else { "MISMATCH" };
+            let verdict = if proof.expected == proof.reachable {
+                "as intended"
+            } else {
+                "MISMATCH"
+            };
             printer.data(format!(
                 "  {:<24} granted: {:<3}  reachable: {:<3}  {verdict}",
                 proof.object,
@@ -268,19 +333,33 @@ async fn verify(org: &Org, prepared: &Prepared, job: &JobArgs, format: Format, p
                 if proof.reachable { "yes" } else { "no" }
             ));
         }
-        printer.data(format!("certificate: {} days left", certificate.days_left(now)));
+        printer.data(format!(
+            "certificate: {} days left",
+            certificate.days_left(now)
+        ));
     }
     if mismatches.is_empty() {
         Ok(Outcome::Success)
     } else {
-        printer.warn(format!("access differs from the grant on: {}", mismatches.join(", ")));
+        printer.warn(format!(
+            "access differs from the grant on: {}",
+            mismatches.join(", ")
+        ));
         Ok(Outcome::ProblemsFound)
     }
 }
 
-fn runbook(org: &Org, prepared: &Prepared, format: Format, printer: &Printer) -> anyhow::Result<Outcome> {
+fn runbook(
+    org: &Org,
+    prepared: &Prepared,
+    format: Format,
+    printer: &Printer,
+) -> anyhow::Result<Outcome> {
     let certificate = prepared.artifacts.certificate()?;
-    let app_kind = prepared.app.as_ref().map_or(prepared.app_kind, |app| app.observed.kind);
+    let app_kind = prepared
+        .app
+        .as_ref()
+        .map_or(prepared.app_kind, |app| app.observed.kind);
     let consumer_key = prepared
         .app
         .as_ref()
@@ -303,7 +382,17 @@ fn runbook(org: &Org, prepared: &Prepared, format: Format, printer: &Printer) ->
     if format == Format::Json {
         printer.data(json_text.trim_end());
     } else {
-        printer.data(format!("runbook: {}", printer.paint(Tone::Path, &prepared.artifacts.runbook_markdown_path.display().to_string())));
+        printer.data(format!(
+            "runbook: {}",
+            printer.paint(
+                Tone::Path,
+                &prepared
+                    .artifacts
+                    .runbook_markdown_path
+                    .display()
+                    .to_string()
+            )
+        ));
     }
     if prepared.plan.has_changes() {
         printer.warn("the org differs from the declared state; `sfiu plan` shows how");

@@ -45,7 +45,10 @@ pub(crate) fn run(command: SimCommand, printer: &Printer) -> anyhow::Result<Outc
             Ok(Outcome::Success)
         }
         SimCommand::Serve(arguments) => {
-            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
             runtime.block_on(serve(arguments, printer))
         }
     }
@@ -53,13 +56,21 @@ pub(crate) fn run(command: SimCommand, printer: &Printer) -> anyhow::Result<Outc
 
 async fn serve(arguments: ServeArgs, printer: &Printer) -> anyhow::Result<Outcome> {
     let scenario = sfiu_sim::Scenario::from_name(&arguments.scenario).map_err(|error| {
-        let names: Vec<&str> = sfiu_sim::Scenario::ALL.iter().map(|scenario| scenario.name()).collect();
-        with_hint(error.to_string(), format!("known scenarios: {}", names.join(", ")))
+        let names: Vec<&str> = sfiu_sim::Scenario::ALL
+            .iter()
+            .map(|scenario| scenario.name())
+            .collect();
+        with_hint(
+            error.to_string(),
+            format!("known scenarios: {}", names.join(", ")),
+        )
     })?;
     let mut options = sfiu_sim::StartOptions::new(scenario);
     options.port = arguments.port;
     options.state_file = arguments.state.clone();
-    let org = sfiu_sim::start(options).await.context("failed to start the simulated org")?;
+    let org = sfiu_sim::start(options)
+        .await
+        .context("failed to start the simulated org")?;
     printer.data(json!({
         "instance_url": org.instance_url(),
         "login_url": org.login_url(),
@@ -67,7 +78,9 @@ async fn serve(arguments: ServeArgs, printer: &Printer) -> anyhow::Result<Outcom
         "org_id": org.org_id(),
     }));
     printer.status("serving the simulated org; press Ctrl-C to stop");
-    tokio::signal::ctrl_c().await.context("failed to wait for Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("failed to wait for Ctrl-C")?;
     org.shutdown().await;
     Ok(Outcome::Success)
 }

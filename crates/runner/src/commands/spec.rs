@@ -44,14 +44,21 @@ fn check(arguments: &SpecCheckArgs, printer: &Printer) -> anyhow::Result<Outcome
             printer.success(format!("`{}` is a valid spec", arguments.file.display()));
         }
     }
-    Ok(if n_errors == 0 { Outcome::Success } else { Outcome::ProblemsFound })
+    Ok(if n_errors == 0 {
+        Outcome::Success
+    } else {
+        Outcome::ProblemsFound
+    })
 }
 
 /// Lists validation issues on stdout, one per line, each followed by its hint.
 pub(crate) fn print_issues(printer: &Printer, issues: &[sfiu_core::Issue]) {
     for issue in issues {
-        let (tone, label) =
-            if issue.is_error() { (Tone::Error, "error") } else { (Tone::Warning, "warning") };
+        let (tone, label) = if issue.is_error() {
+            (Tone::Error, "error")
+        } else {
+            (Tone::Warning, "warning")
+        };
         printer.data(format!(
             "{}[{}] {}: {}",
             printer.paint(tone, label),

@@ -49,7 +49,9 @@ fn eca_names(app: &str) -> EcaNames {
 pub(crate) fn new_consumer_key() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
-    let tail: String = (0..81).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    let tail: String = (0..81)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
     format!("3MVG{tail}")
 }
 
@@ -78,7 +80,11 @@ fn tokens_from_metadata(names: &[String]) -> BTreeSet<String> {
         .filter_map(|name| {
             sfiu_core::OAUTH_SCOPES
                 .iter()
-                .find(|scope| scope.metadata_name.is_some_and(|metadata| metadata.eq_ignore_ascii_case(name)))
+                .find(|scope| {
+                    scope
+                        .metadata_name
+                        .is_some_and(|metadata| metadata.eq_ignore_ascii_case(name))
+                })
                 .map(|scope| scope.token.to_owned())
         })
         .collect()
@@ -164,29 +170,45 @@ pub(crate) fn components(
 }
 
 /// Reads a Connected App; `None` when there is none of that name.
-pub(crate) async fn read_connected_app(session: &Session, name: &str) -> anyhow::Result<Option<AppState>> {
+pub(crate) async fn read_connected_app(
+    session: &Session,
+    name: &str,
+) -> anyhow::Result<Option<AppState>> {
     let records = session
         .read_metadata("ConnectedApp", &[name])
         .await
         .with_context(|| format!("failed to read Connected App `{name}`"))?;
-    let Some(record) = records.into_iter().next() else { return Ok(None) };
+    let Some(record) = records.into_iter().next() else {
+        return Ok(None);
+    };
     let element = &record.element;
     let oauth = element.child("oauthConfig");
-    let certificate = oauth.and_then(|oauth| oauth.child_text("certificate")).filter(|c| !c.trim().is_empty());
+    let certificate = oauth
+        .and_then(|oauth| oauth.child_text("certificate"))
+        .filter(|c| !c.trim().is_empty());
     let observed = ObservedApp {
         kind: AppKind::ConnectedApp,
         name: record.full_name.clone(),
         label: element.child_text("label").unwrap_or_default().to_owned(),
         contact_email: element.child_text("contactEmail").map(str::to_owned),
-        oauth_scopes: tokens_from_metadata(&oauth.map(|oauth| oauth.child_texts("scopes")).unwrap_or_default()),
+        oauth_scopes: tokens_from_metadata(
+            &oauth
+                .map(|oauth| oauth.child_texts("scopes"))
+                .unwrap_or_default(),
+        ),
         admin_approved: oauth.and_then(|oauth| oauth.child_text("isAdminApproved")) == Some("true"),
-        permission_sets: element.child_texts("permissionSetName").into_iter().collect(),
+        permission_sets: element
+            .child_texts("permissionSetName")
+            .into_iter()
+            .collect(),
         has_certificate: certificate.is_some(),
         certificate_fingerprint_sha256: certificate.and_then(fingerprint_of),
     };
     Ok(Some(AppState {
         observed,
-        consumer_key: oauth.and_then(|oauth| oauth.child_text("consumerKey")).map(str::to_owned),
+        consumer_key: oauth
+            .and_then(|oauth| oauth.child_text("consumerKey"))
+            .map(str::to_owned),
     }))
 }
 
@@ -205,9 +227,19 @@ pub(crate) async fn read_external_client_app(
     let global = session
         .read_metadata("ExtlClntAppGlobalOauthSettings", &[names.global.as_str()])
         .await
-        .with_context(|| format!("failed to read the OAuth settings of External Client App `{}`", desired.name))?;
-    let Some(global) = global.into_iter().next() else { return Ok(None) };
-    let certificate = global.element.child_text("certificate").filter(|c| !c.trim().is_empty());
+        .with_context(|| {
+            format!(
+                "failed to read the OAuth settings of External Client App `{}`",
+                desired.name
+            )
+        })?;
+    let Some(global) = global.into_iter().next() else {
+        return Ok(None);
+    };
+    let certificate = global
+        .element
+        .child_text("certificate")
+        .filter(|c| !c.trim().is_empty());
     let consumer_key = global.element.child_text("consumerKey").map(str::to_owned);
 
     let mut observed = recorded.cloned().unwrap_or_else(|| ObservedApp {
@@ -217,7 +249,9 @@ pub(crate) async fn read_external_client_app(
         contact_email: Some(desired.contact_email.clone()),
         oauth_scopes: desired.oauth_scopes.clone(),
         admin_approved: desired.admin_approved,
-        permission_sets: [desired.pre_authorized_permission_set.clone()].into_iter().collect(),
+        permission_sets: [desired.pre_authorized_permission_set.clone()]
+            .into_iter()
+            .collect(),
         has_certificate: false,
         certificate_fingerprint_sha256: None,
     });
@@ -226,33 +260,61 @@ pub(crate) async fn read_external_client_app(
     observed.certificate_fingerprint_sha256 = certificate.and_then(fingerprint_of);
 
     if full {
-        let app = session.read_metadata("ExternalClientApplication", &[desired.name.as_str()]).await?;
+        let app = session
+            .read_metadata("ExternalClientApplication", &[desired.name.as_str()])
+            .await?;
         if let Some(app) = app.first() {
-            observed.label = app.element.child_text("label").unwrap_or_default().to_owned();
+            observed.label = app
+                .element
+                .child_text("label")
+                .unwrap_or_default()
+                .to_owned();
             observed.contact_email = app.element.child_text("contactEmail").map(str::to_owned);
         }
-        let oauth = session.read_metadata("ExtlClntAppOauthSettings", &[names.oauth.as_str()]).await?;
+        let oauth = session
+            .read_metadata("ExtlClntAppOauthSettings", &[names.oauth.as_str()])
+            .await?;
         observed.oauth_scopes = oauth
             .first()
             .and_then(|record| record.element.child_text("commaSeparatedOauthScopes"))
-            .map(|scopes| scopes.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+            .map(|scopes| {
+                scopes
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
-        let policies =
-            session.read_metadata("ExtlClntAppOauthConfigurablePolicies", &[names.policies.as_str()]).await?;
+        let policies = session
+            .read_metadata(
+                "ExtlClntAppOauthConfigurablePolicies",
+                &[names.policies.as_str()],
+            )
+            .await?;
         let policy = policies.first();
         observed.admin_approved = policy
             .and_then(|record| record.element.child_text("permittedUsersPolicyType"))
             == Some("AdminApprovedPreAuthorized");
         observed.permission_sets = policy
             .and_then(|record| record.element.child_text("commaSeparatedPermissionSet"))
-            .map(|sets| sets.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+            .map(|sets| {
+                sets.split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
     }
-    Ok(Some(AppState { observed, consumer_key }))
+    Ok(Some(AppState {
+        observed,
+        consumer_key,
+    }))
 }
 
 fn fingerprint_of(body: &str) -> Option<String> {
-    sfiu_jwt::Certificate::parse(body.as_bytes()).ok().map(|certificate| certificate.fingerprint().to_string())
+    sfiu_jwt::Certificate::parse(body.as_bytes())
+        .ok()
+        .map(|certificate| certificate.fingerprint().to_string())
 }
 
 #[cfg(test)]
@@ -271,7 +333,9 @@ mod tests {
 
     #[test]
     fn scopes_map_both_ways() {
-        let tokens: BTreeSet<String> = ["api".to_owned(), "refresh_token".to_owned()].into_iter().collect();
+        let tokens: BTreeSet<String> = ["api".to_owned(), "refresh_token".to_owned()]
+            .into_iter()
+            .collect();
         let names = metadata_scopes(&tokens);
         assert_eq!(names, vec!["Api".to_owned(), "RefreshToken".to_owned()]);
         assert_eq!(tokens_from_metadata(&names), tokens);

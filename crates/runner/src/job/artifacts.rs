@@ -70,7 +70,10 @@ impl Artifacts {
     }
 
     /// The private key on disk, if there is one; checked against the certificate.
-    pub(crate) fn private_key(&self, certificate: &Certificate) -> anyhow::Result<Option<PrivateKey>> {
+    pub(crate) fn private_key(
+        &self,
+        certificate: &Certificate,
+    ) -> anyhow::Result<Option<PrivateKey>> {
         if !self.key_path.exists() {
             return Ok(None);
         }
@@ -113,7 +116,8 @@ impl Artifacts {
         let key = match self.key_given {
             true => PrivateKey::from_file(&self.key_path)?,
             false => {
-                let key = PrivateKey::generate(KeySize::Rsa2048).context("failed to generate the RSA key")?;
+                let key = PrivateKey::generate(KeySize::Rsa2048)
+                    .context("failed to generate the RSA key")?;
                 key.write_pem_file(&self.key_path, false)?;
                 key
             }

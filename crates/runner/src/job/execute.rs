@@ -12,8 +12,7 @@ use std::fmt;
 use anyhow::{Context as _, anyhow, bail};
 use serde_json::{Map, Value, json};
 use sfiu_core::{
-    Action, AppKind, CertificateSource, FieldAccess, Operation, Resource, Step,
-    Value as PlanValue,
+    Action, AppKind, CertificateSource, FieldAccess, Operation, Resource, Step, Value as PlanValue,
 };
 use sfiu_jwt::Certificate;
 use sfiu_sf_client::{CompositeRequest, CompositeSubrequest, SaveResult};
@@ -82,13 +81,18 @@ pub(crate) struct Execution {
     pub(crate) certificate: Option<Certificate>,
     /// Number of writes sent (Composite, Collections and Metadata calls).
     pub(crate) n_write_calls: u32,
+    /// The user's id after the run.
+    pub(crate) user_id: Option<String>,
+    /// The permission set's id after the run.
+    pub(crate) permission_set_id: Option<String>,
 }
 
 impl Execution {
     /// Whether any step wrote to the org.
     pub(crate) fn has_changes(&self) -> bool {
         self.steps.iter().any(|outcome| {
-            outcome.status == StepStatus::Done && !matches!(outcome.step, Step::LicenseCheck | Step::LoginTest)
+            outcome.status == StepStatus::Done
+                && !matches!(outcome.step, Step::LicenseCheck | Step::LoginTest)
         })
     }
 }
@@ -118,8 +122,14 @@ struct Run<'a> {
     execution: Execution,
 }
 
-/// Applies the plan; stops at the first failing step.
-pub(crate) async fn execute(org: &Org, prepared: &Prepared, job: &JobArgs) -> Execution {
+/// Applies the plan; stops at the first failing step. `progress` hears of each step as it
+/// starts (its position from 1, and the total).
+pub(crate) async fn execute(
+    org: &Org,
+    prepared: &Prepared,
+    job: &JobArgs,
+    progress: &dyn Fn(usize, usize, Step),
+) -> Execution {
     let mut run = Run {
         org,
         prepared,
@@ -134,12 +144,18 @@ pub(crate) async fn execute(org: &Org, prepared: &Prepared, job: &JobArgs) -> Ex
             warnings: Vec::new(),
             login: None,
             app_kind: prepared.app_kind,
-            consumer_key: prepared.app.as_ref().and_then(|app| app.consumer_key.clone()),
+            consumer_key: prepared
+                .app
+                .as_ref()
+                .and_then(|app| app.consumer_key.clone()),
             certificate: None,
             n_write_calls: 0,
+            user_id: None,
+            permission_set_id: None,
         },
     };
-    for step in ORDER {
+    for (index, step) in ORDER.into_iter().enumerate() {
+        progress(index + 1, ORDER.len(), step);
         // User, licence and permission set record go out in one Composite call; the licence
         // and permission set steps report on what that call did.
         let result = match step {
@@ -153,11 +169,24 @@ pub(crate) async fn execute(org: &Org, prepared: &Prepared, job: &JobArgs) -> Ex
             Step::LoginTest => run.login().await,
         };
         match result {
-            Ok((status, detail)) => run.execution.steps.push(StepOutcome { step, status, detail }),
+            Ok((status, detail)) => run.execution.steps.push(StepOutcome {
+                step,
+                status,
+                detail,
+            }),
             Err(error) => {
-                run.execution.steps.push(StepOutcome { step, status: StepStatus::Failed, detail: format!("{error:#}") });
+                run.execution.steps.push(StepOutcome {
+                    step,
+                    status: StepStatus::Failed,
+                    detail: format!("{error:#}"),
+                });
                 for later in ORDER.iter().skip_while(|s| **s != step).skip(1) {
-                    if !run.execution.steps.iter().any(|outcome| outcome.step == *later) {
+                    if !run
+                        .execution
+                        .steps
+                        .iter()
+                        .any(|outcome| outcome.step == *later)
+                    {
                         run.execution.steps.push(StepOutcome {
                             step: *later,
                             status: StepStatus::NotReached,
@@ -170,6 +199,8 @@ pub(crate) async fn execute(org: &Org, prepared: &Prepared, job: &JobArgs) -> Ex
             }
         }
     }
+    run.execution.user_id = run.user_id;
+    run.execution.permission_set_id = run.permission_set_id;
     run.execution
 }
 
@@ -190,7 +221,11 @@ fn license_check(prepared: &Prepared) -> (StepStatus, String) {
 }
 
 fn actions(prepared: &Prepared, step: Step) -> impl Iterator<Item = &Action> {
-    prepared.plan.actions.iter().filter(move |action| action.step == step)
+    prepared
+        .plan
+        .actions
+        .iter()
+        .filter(move |action| action.step == step)
 }
 
 fn changed_fields(action: &Action) -> Map<String, Value> {
@@ -255,23 +290,39 @@ impl Run<'_> {
                 if let Some(first_name) = &user.first_name {
                     body["FirstName"] = json!(first_name);
                 }
-                subrequests.push(CompositeSubrequest::new("POST", session.data_path("sobjects/User"), "user").with_body(body));
+                subrequests.push(
+                    CompositeSubrequest::new("POST", session.data_path("sobjects/User"), "user")
+                        .with_body(body),
+                );
                 user_reference = Some("@{user.id}".to_owned());
             }
             Some(Operation::Update) => {
-                let id = self.user_id.clone().context("the user to update has no id")?;
+                let id = self
+                    .user_id
+                    .clone()
+                    .context("the user to update has no id")?;
                 let fields = changed_fields(user_action.context("update action")?);
                 subrequests.push(
-                    CompositeSubrequest::new("PATCH", session.data_path(&format!("sobjects/User/{id}")), "user")
-                        .with_body(Value::Object(fields)),
+                    CompositeSubrequest::new(
+                        "PATCH",
+                        session.data_path(&format!("sobjects/User/{id}")),
+                        "user",
+                    )
+                    .with_body(Value::Object(fields)),
                 );
             }
             _ => {}
         }
 
-        let psl_needed = actions(prepared, Step::PslAssignment).any(|action| action.operation == Operation::Assign);
+        let psl_needed = actions(prepared, Step::PslAssignment)
+            .any(|action| action.operation == Operation::Assign);
         if psl_needed {
-            let psl = prepared.snapshot.ids.integration_psl.clone().context("the org has no Salesforce API Integration permission set licence")?;
+            let psl = prepared
+                .snapshot
+                .ids
+                .integration_psl
+                .clone()
+                .context("the org has no Salesforce API Integration permission set licence")?;
             subrequests.push(
                 CompositeSubrequest::new("POST", session.data_path("sobjects/PermissionSetLicenseAssign"), "psl").with_body(json!({
                     "AssigneeId": user_reference.clone().context("no user to assign the licence to")?,
@@ -280,8 +331,10 @@ impl Run<'_> {
             );
         }
 
-        let set_action = actions(prepared, Step::PermissionSet)
-            .find(|action| matches!(action.resource, Resource::PermissionSet { .. }) && action.operation.is_change());
+        let set_action = actions(prepared, Step::PermissionSet).find(|action| {
+            matches!(action.resource, Resource::PermissionSet { .. })
+                && action.operation.is_change()
+        });
         if let Some(action) = set_action {
             let mut fields = changed_fields(action);
             if action.operation == Operation::Create {
@@ -291,18 +344,32 @@ impl Run<'_> {
                 } else {
                     fields.insert(
                         "Description".to_owned(),
-                        json!(format!("Least-privilege access for the {} integration, managed by sfiu.", desired.integration_id)),
+                        json!(format!(
+                            "Least-privilege access for the {} integration, managed by sfiu.",
+                            desired.integration_id
+                        )),
                     );
                 }
                 subrequests.push(
-                    CompositeSubrequest::new("POST", session.data_path("sobjects/PermissionSet"), "permissionSet")
-                        .with_body(Value::Object(fields)),
+                    CompositeSubrequest::new(
+                        "POST",
+                        session.data_path("sobjects/PermissionSet"),
+                        "permissionSet",
+                    )
+                    .with_body(Value::Object(fields)),
                 );
             } else {
-                let id = self.permission_set_id.clone().context("the permission set to update has no id")?;
+                let id = self
+                    .permission_set_id
+                    .clone()
+                    .context("the permission set to update has no id")?;
                 subrequests.push(
-                    CompositeSubrequest::new("PATCH", session.data_path(&format!("sobjects/PermissionSet/{id}")), "permissionSet")
-                        .with_body(Value::Object(fields)),
+                    CompositeSubrequest::new(
+                        "PATCH",
+                        session.data_path(&format!("sobjects/PermissionSet/{id}")),
+                        "permissionSet",
+                    )
+                    .with_body(Value::Object(fields)),
                 );
             }
         }
@@ -311,13 +378,24 @@ impl Run<'_> {
         if subrequests.is_empty() {
             return Ok((StepStatus::Unchanged, user_detail));
         }
-        let request = CompositeRequest { all_or_none: true, collate_subrequests: None, composite_request: subrequests };
+        let request = CompositeRequest {
+            all_or_none: true,
+            collate_subrequests: None,
+            composite_request: subrequests,
+        };
         self.execution.n_write_calls += 1;
-        let response = session.composite(&request).await.context("failed to write the user, licence and permission set")?;
+        let response = session
+            .composite(&request)
+            .await
+            .context("failed to write the user, licence and permission set")?;
         let mut failures = Vec::new();
         for answer in &response.composite_response {
             if answer.is_success() {
-                let id = answer.body.get("id").and_then(Value::as_str).map(str::to_owned);
+                let id = answer
+                    .body
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
                 match answer.reference_id.as_str() {
                     "user" if id.is_some() => self.user_id = id,
                     "permissionSet" if id.is_some() => self.permission_set_id = id,
@@ -336,7 +414,10 @@ impl Run<'_> {
             }
         }
         if !failures.is_empty() {
-            let message = format!("Salesforce refused the write (nothing was saved): {}", failures.join(" | "));
+            let message = format!(
+                "Salesforce refused the write (nothing was saved): {}",
+                failures.join(" | ")
+            );
             let hint = if message.contains("LICENSE_LIMIT_EXCEEDED") {
                 "free a seat: deactivate an unused integration user (`sfiu licenses` lists them)"
             } else if message.contains("DUPLICATE_USERNAME") {
@@ -344,15 +425,25 @@ impl Run<'_> {
             } else {
                 "fix the cause and run `sfiu apply` again; it continues where this run stopped"
             };
-            return Err(anyhow::Error::new(Hinted::new(message, vec![hint.to_owned()])));
+            return Err(anyhow::Error::new(Hinted::new(
+                message,
+                vec![hint.to_owned()],
+            )));
         }
         if psl_needed {
-            self.psl_result = (StepStatus::Done, "Salesforce API Integration assigned".to_owned());
+            self.psl_result = (
+                StepStatus::Done,
+                "Salesforce API Integration assigned".to_owned(),
+            );
         }
         if let Some(action) = set_action {
             self.set_record_result = (StepStatus::Done, short(action));
         }
-        let status = if user_action.is_some_and(|action| action.operation.is_change()) { StepStatus::Done } else { StepStatus::Unchanged };
+        let status = if user_action.is_some_and(|action| action.operation.is_change()) {
+            StepStatus::Done
+        } else {
+            StepStatus::Unchanged
+        };
         Ok((status, user_detail))
     }
 
@@ -361,27 +452,41 @@ impl Run<'_> {
     async fn grants(&mut self) -> anyhow::Result<(StepStatus, String)> {
         let prepared = self.prepared;
         let session = &self.org.session;
-        let permission_set_id = self.permission_set_id.clone().context("the permission set has no id")?;
+        let permission_set_id = self
+            .permission_set_id
+            .clone()
+            .context("the permission set has no id")?;
         let ids = &prepared.snapshot.ids;
         let field_info = self.describe_granted_fields().await?;
 
         let mut creates: Vec<(String, Value)> = Vec::new();
         let mut updates: Vec<(String, Value)> = Vec::new();
         let mut deletes: Vec<(String, String)> = Vec::new();
-        for action in actions(prepared, Step::PermissionSet).filter(|action| action.operation.is_change()) {
+        for action in
+            actions(prepared, Step::PermissionSet).filter(|action| action.operation.is_change())
+        {
             let label = action.resource.to_string();
             match (&action.resource, action.operation) {
                 (Resource::ObjectPermissions { object, .. }, Operation::Create) => {
                     let mut record = changed_fields(action);
-                    record.insert("attributes".to_owned(), json!({"type": "ObjectPermissions"}));
+                    record.insert(
+                        "attributes".to_owned(),
+                        json!({"type": "ObjectPermissions"}),
+                    );
                     record.insert("ParentId".to_owned(), json!(permission_set_id));
                     record.insert("SobjectType".to_owned(), json!(object));
                     creates.push((label, Value::Object(record)));
                 }
                 (Resource::ObjectPermissions { object, .. }, Operation::Update) => {
-                    let id = ids.object_permissions.get(&object.to_ascii_lowercase()).context("object permission row without id")?;
+                    let id = ids
+                        .object_permissions
+                        .get(&object.to_ascii_lowercase())
+                        .context("object permission row without id")?;
                     let mut record = changed_fields(action);
-                    record.insert("attributes".to_owned(), json!({"type": "ObjectPermissions"}));
+                    record.insert(
+                        "attributes".to_owned(),
+                        json!({"type": "ObjectPermissions"}),
+                    );
                     record.insert("id".to_owned(), json!(id));
                     updates.push((label, Value::Object(record)));
                 }
@@ -390,9 +495,20 @@ impl Run<'_> {
                         deletes.push((label, id.clone()));
                     }
                 }
-                (Resource::FieldPermissions { field, .. }, Operation::Create | Operation::Update) => {
-                    let wanted = prepared.desired.permission_set.fields.get(field).copied().unwrap_or_default();
-                    let Some(access) = self.field_access(field, wanted, &field_info) else { continue };
+                (
+                    Resource::FieldPermissions { field, .. },
+                    Operation::Create | Operation::Update,
+                ) => {
+                    let wanted = prepared
+                        .desired
+                        .permission_set
+                        .fields
+                        .get(field)
+                        .copied()
+                        .unwrap_or_default();
+                    let Some(access) = self.field_access(field, wanted, &field_info) else {
+                        continue;
+                    };
                     let mut record = Map::new();
                     record.insert("attributes".to_owned(), json!({"type": "FieldPermissions"}));
                     record.insert("PermissionsRead".to_owned(), json!(access.read));
@@ -404,7 +520,10 @@ impl Run<'_> {
                         record.insert("Field".to_owned(), json!(field));
                         creates.push((label, Value::Object(record)));
                     } else {
-                        let id = ids.field_permissions.get(&field.to_ascii_lowercase()).context("field permission row without id")?;
+                        let id = ids
+                            .field_permissions
+                            .get(&field.to_ascii_lowercase())
+                            .context("field permission row without id")?;
                         record.insert("id".to_owned(), json!(id));
                         updates.push((label, Value::Object(record)));
                     }
@@ -414,17 +533,39 @@ impl Run<'_> {
                         deletes.push((label, id.clone()));
                     }
                 }
-                (Resource::SetupEntityAccess { entity_type, name, .. }, Operation::Create) => {
-                    let lookup = if entity_type == sfiu_core::APEX_CLASS_ENTITY { &ids.apex_classes } else { &ids.custom_permissions };
+                (
+                    Resource::SetupEntityAccess {
+                        entity_type, name, ..
+                    },
+                    Operation::Create,
+                ) => {
+                    let lookup = if entity_type == sfiu_core::APEX_CLASS_ENTITY {
+                        &ids.apex_classes
+                    } else {
+                        &ids.custom_permissions
+                    };
                     let Some(entity_id) = lookup.get(&name.to_ascii_lowercase()) else {
-                        bail!("{entity_type} `{name}` does not exist in the org; install or deploy it first, or remove the grant");
+                        bail!(
+                            "{entity_type} `{name}` does not exist in the org; install or deploy it first, or remove the grant"
+                        );
                     };
                     creates.push((label, json!({"attributes": {"type": "SetupEntityAccess"}, "ParentId": permission_set_id, "SetupEntityId": entity_id})));
                 }
-                (Resource::SetupEntityAccess { entity_type, name, .. }, Operation::Delete) => {
-                    let lookup = if entity_type == sfiu_core::APEX_CLASS_ENTITY { &ids.apex_classes } else { &ids.custom_permissions };
+                (
+                    Resource::SetupEntityAccess {
+                        entity_type, name, ..
+                    },
+                    Operation::Delete,
+                ) => {
+                    let lookup = if entity_type == sfiu_core::APEX_CLASS_ENTITY {
+                        &ids.apex_classes
+                    } else {
+                        &ids.custom_permissions
+                    };
                     if let Some(entity_id) = lookup.get(&name.to_ascii_lowercase())
-                        && let Some(row) = ids.setup_entity_access.get(&(entity_type.clone(), entity_id.clone()))
+                        && let Some(row) = ids
+                            .setup_entity_access
+                            .get(&(entity_type.clone(), entity_id.clone()))
                     {
                         deletes.push((label, row.clone()));
                     }
@@ -439,19 +580,28 @@ impl Run<'_> {
             let (labels, ids): (Vec<String>, Vec<String>) = deletes.into_iter().unzip();
             let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
             self.execution.n_write_calls += 1;
-            let results = session.delete_records(&id_refs, true).await.context("failed to remove undeclared grants")?;
+            let results = session
+                .delete_records(&id_refs, true)
+                .await
+                .context("failed to remove undeclared grants")?;
             check_saves("removing grants", &labels, &results)?;
         }
         if !updates.is_empty() {
             let (labels, records): (Vec<String>, Vec<Value>) = updates.into_iter().unzip();
             self.execution.n_write_calls += 1;
-            let results = session.update_records("ObjectPermissions", &records, true).await.context("failed to update grants")?;
+            let results = session
+                .update_records("ObjectPermissions", &records, true)
+                .await
+                .context("failed to update grants")?;
             check_saves("updating grants", &labels, &results)?;
         }
         if !creates.is_empty() {
             let (labels, records): (Vec<String>, Vec<Value>) = creates.into_iter().unzip();
             self.execution.n_write_calls += 1;
-            let results = session.create_records("ObjectPermissions", &records, true).await.context("failed to add grants to the permission set")?;
+            let results = session
+                .create_records("ObjectPermissions", &records, true)
+                .await
+                .context("failed to add grants to the permission set")?;
             check_saves("adding grants", &labels, &results)?;
         }
         let (record_status, record_detail) = self.set_record_result.clone();
@@ -469,17 +619,32 @@ impl Run<'_> {
     async fn assignments(&mut self) -> anyhow::Result<(StepStatus, String)> {
         let prepared = self.prepared;
         let session = &self.org.session;
-        let permission_set_id = self.permission_set_id.clone().context("the permission set has no id")?;
+        let permission_set_id = self
+            .permission_set_id
+            .clone()
+            .context("the permission set has no id")?;
         let user_id = self.user_id.clone().context("the user has no id")?;
         let ids = &prepared.snapshot.ids;
         let mut deletes: Vec<(String, String)> = Vec::new();
         let mut assignments: Vec<(String, Value)> = Vec::new();
-        for action in actions(prepared, Step::PermissionSetAssignment).filter(|action| action.operation.is_change()) {
-            let Resource::PermissionSetAssignment { permission_set, namespace, .. } = &action.resource else { continue };
+        for action in actions(prepared, Step::PermissionSetAssignment)
+            .filter(|action| action.operation.is_change())
+        {
+            let Resource::PermissionSetAssignment {
+                permission_set,
+                namespace,
+                ..
+            } = &action.resource
+            else {
+                continue;
+            };
             let label = action.resource.to_string();
             let set_id = match namespace {
                 None => Some(permission_set_id.clone()),
-                Some(namespace) => ids.package_permission_sets.get(&format!("{namespace}__{permission_set}").to_ascii_lowercase()).cloned(),
+                Some(namespace) => ids
+                    .package_permission_sets
+                    .get(&format!("{namespace}__{permission_set}").to_ascii_lowercase())
+                    .cloned(),
             };
             match (action.operation, set_id) {
                 (Operation::Assign, Some(set_id)) => assignments.push((
@@ -503,7 +668,10 @@ impl Run<'_> {
             let (labels, ids): (Vec<String>, Vec<String>) = deletes.into_iter().unzip();
             let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
             self.execution.n_write_calls += 1;
-            let results = session.delete_records(&id_refs, true).await.context("failed to remove undeclared assignments")?;
+            let results = session
+                .delete_records(&id_refs, true)
+                .await
+                .context("failed to remove undeclared assignments")?;
             check_saves("removing assignments", &labels, &results)?;
         }
         if assignments.is_empty() {
@@ -511,7 +679,10 @@ impl Run<'_> {
         }
         let (labels, records): (Vec<String>, Vec<Value>) = assignments.into_iter().unzip();
         self.execution.n_write_calls += 1;
-        let results = session.create_records("PermissionSetAssignment", &records, false).await.context("failed to assign the permission sets")?;
+        let results = session
+            .create_records("PermissionSetAssignment", &records, false)
+            .await
+            .context("failed to assign the permission sets")?;
         if let Err(error) = check_saves("assigning", &labels, &results) {
             let text = format!("{error:#}");
             if text.contains("FIELD_INTEGRITY_EXCEPTION") {
@@ -536,7 +707,9 @@ impl Run<'_> {
         let mut objects: Vec<String> = actions(prepared, Step::PermissionSet)
             .filter(|action| matches!(action.operation, Operation::Create | Operation::Update))
             .filter_map(|action| match &action.resource {
-                Resource::FieldPermissions { field, .. } => field.split('.').next().map(str::to_owned),
+                Resource::FieldPermissions { field, .. } => {
+                    field.split('.').next().map(str::to_owned)
+                }
                 _ => None,
             })
             .collect();
@@ -548,18 +721,44 @@ impl Run<'_> {
         let session = &self.org.session;
         let subrequests = objects
             .iter()
-            .map(|object| CompositeSubrequest::new("GET", session.data_path(&format!("sobjects/{object}/describe")), object.clone()))
+            .map(|object| {
+                CompositeSubrequest::new(
+                    "GET",
+                    session.data_path(&format!("sobjects/{object}/describe")),
+                    object.clone(),
+                )
+            })
             .collect();
-        let request = CompositeRequest { all_or_none: false, collate_subrequests: None, composite_request: subrequests };
-        let response = session.composite(&request).await.context("failed to describe the granted objects")?;
+        let request = CompositeRequest {
+            all_or_none: false,
+            collate_subrequests: None,
+            composite_request: subrequests,
+        };
+        let response = session
+            .composite(&request)
+            .await
+            .context("failed to describe the granted objects")?;
         let mut info = BTreeMap::new();
         for answer in response.composite_response {
-            let Some(fields) = answer.body.get("fields").and_then(Value::as_array) else { continue };
+            let Some(fields) = answer.body.get("fields").and_then(Value::as_array) else {
+                continue;
+            };
             for field in fields {
-                let Some(name) = field.get("name").and_then(Value::as_str) else { continue };
-                let permissionable = field.get("permissionable").and_then(Value::as_bool).unwrap_or(false);
-                let calculated = field.get("calculated").and_then(Value::as_bool).unwrap_or(false);
-                info.insert(format!("{}.{name}", answer.reference_id).to_ascii_lowercase(), (permissionable, calculated));
+                let Some(name) = field.get("name").and_then(Value::as_str) else {
+                    continue;
+                };
+                let permissionable = field
+                    .get("permissionable")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                let calculated = field
+                    .get("calculated")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                info.insert(
+                    format!("{}.{name}", answer.reference_id).to_ascii_lowercase(),
+                    (permissionable, calculated),
+                );
             }
         }
         Ok(info)
@@ -567,10 +766,17 @@ impl Run<'_> {
 
     /// The access a field row may carry, or `None` (with a warning) when the field takes no
     /// field-level security.
-    fn field_access(&mut self, field: &str, wanted: FieldAccess, info: &BTreeMap<String, (bool, bool)>) -> Option<FieldAccess> {
+    fn field_access(
+        &mut self,
+        field: &str,
+        wanted: FieldAccess,
+        info: &BTreeMap<String, (bool, bool)>,
+    ) -> Option<FieldAccess> {
         match info.get(&field.to_ascii_lowercase()) {
             None => {
-                self.execution.warnings.push(format!("`{field}` does not exist in the org; its field grant was skipped"));
+                self.execution.warnings.push(format!(
+                    "`{field}` does not exist in the org; its field grant was skipped"
+                ));
                 None
             }
             Some((false, _)) => {
@@ -580,8 +786,13 @@ impl Run<'_> {
                 None
             }
             Some((true, true)) if wanted.edit => {
-                self.execution.warnings.push(format!("`{field}` is a formula field; granted read only"));
-                Some(FieldAccess { read: true, edit: false })
+                self.execution
+                    .warnings
+                    .push(format!("`{field}` is a formula field; granted read only"));
+                Some(FieldAccess {
+                    read: true,
+                    edit: false,
+                })
             }
             Some(_) => Some(wanted),
         }
@@ -592,8 +803,11 @@ impl Run<'_> {
         let prepared = self.prepared;
         let spec = &prepared.integration.spec;
         let subject = format!("sfiu {}", spec.id);
-        let (certificate, created) =
-            prepared.artifacts.ensure_certificate(&spec.certificate, &subject, OffsetDateTime::now_utc())?;
+        let (certificate, created) = prepared.artifacts.ensure_certificate(
+            &spec.certificate,
+            &subject,
+            OffsetDateTime::now_utc(),
+        )?;
         let detail = format!(
             "{} (SHA-256 {}, valid until {})",
             prepared.artifacts.certificate_path.display(),
@@ -611,13 +825,21 @@ impl Run<'_> {
     /// The app: created with a consumer key sfiu chooses, or updated without one.
     async fn app(&mut self) -> anyhow::Result<(StepStatus, String)> {
         let prepared = self.prepared;
-        let certificate = self.execution.certificate.clone().context("no certificate for the app")?;
+        let certificate = self
+            .execution
+            .certificate
+            .clone()
+            .context("no certificate for the app")?;
         let app_action = actions(prepared, Step::App).next();
-        let certificate_changed = actions(prepared, Step::Certificate).any(|action| action.operation == Operation::Update)
+        let certificate_changed = actions(prepared, Step::Certificate)
+            .any(|action| action.operation == Operation::Update)
             || prepared.app.as_ref().is_some_and(|app| {
-                app.observed.certificate_fingerprint_sha256.as_deref().is_some_and(|current| {
-                    !current.eq_ignore_ascii_case(&certificate.fingerprint().to_string())
-                })
+                app.observed
+                    .certificate_fingerprint_sha256
+                    .as_deref()
+                    .is_some_and(|current| {
+                        !current.eq_ignore_ascii_case(&certificate.fingerprint().to_string())
+                    })
             });
         let operation = app_action.map_or(Operation::Unchanged, |action| action.operation);
         let body = certificate.to_base64_body();
@@ -631,12 +853,20 @@ impl Run<'_> {
                 self.execution.consumer_key = Some(consumer_key.clone());
                 Ok((
                     StepStatus::Done,
-                    format!("created {} `{}` (consumer key {})", kind_label(kind), prepared.desired.app.name, app::mask_consumer_key(&consumer_key)),
+                    format!(
+                        "created {} `{}` (consumer key {})",
+                        kind_label(kind),
+                        prepared.desired.app.name,
+                        app::mask_consumer_key(&consumer_key)
+                    ),
                 ))
             }
             Operation::Update => {
                 self.save_app(prepared.app_kind, &body, None, true).await?;
-                Ok((StepStatus::Done, app_action.map(ToString::to_string).unwrap_or_default()))
+                Ok((
+                    StepStatus::Done,
+                    app_action.map(ToString::to_string).unwrap_or_default(),
+                ))
             }
             _ if certificate_changed => {
                 self.save_app(prepared.app_kind, &body, None, true).await?;
@@ -648,30 +878,59 @@ impl Run<'_> {
                 {
                     prepared.artifacts.write_consumer_key(key)?;
                 }
-                Ok((StepStatus::Unchanged, format!("{} `{}`", kind_label(prepared.app_kind), prepared.desired.app.name)))
+                Ok((
+                    StepStatus::Unchanged,
+                    format!(
+                        "{} `{}`",
+                        kind_label(prepared.app_kind),
+                        prepared.desired.app.name
+                    ),
+                ))
             }
         }
     }
 
     /// Creates the app; a Connected App the org refuses to create (Spring '26) becomes an
     /// External Client App unless the spec asked for a Connected App by name.
-    async fn create_app(&mut self, certificate: &str, consumer_key: &str) -> anyhow::Result<AppKind> {
+    async fn create_app(
+        &mut self,
+        certificate: &str,
+        consumer_key: &str,
+    ) -> anyhow::Result<AppKind> {
         let prepared = self.prepared;
         let kind = prepared.app_kind;
-        match self.save_app(kind, certificate, Some(consumer_key), false).await {
+        match self
+            .save_app(kind, certificate, Some(consumer_key), false)
+            .await
+        {
             Ok(()) => Ok(kind),
-            Err(error) if kind == AppKind::ConnectedApp && prepared.integration.spec.app.kind == AppKind::Auto => {
+            Err(error)
+                if kind == AppKind::ConnectedApp
+                    && prepared.integration.spec.app.kind == AppKind::Auto =>
+            {
                 self.execution.warnings.push(format!(
                     "the org refused a new Connected App ({error:#}); created an External Client App instead"
                 ));
-                self.save_app(AppKind::ExternalClientApp, certificate, Some(consumer_key), false).await?;
+                self.save_app(
+                    AppKind::ExternalClientApp,
+                    certificate,
+                    Some(consumer_key),
+                    false,
+                )
+                .await?;
                 Ok(AppKind::ExternalClientApp)
             }
             Err(error) => Err(error),
         }
     }
 
-    async fn save_app(&mut self, kind: AppKind, certificate: &str, consumer_key: Option<&str>, upsert: bool) -> anyhow::Result<()> {
+    async fn save_app(
+        &mut self,
+        kind: AppKind,
+        certificate: &str,
+        consumer_key: Option<&str>,
+        upsert: bool,
+    ) -> anyhow::Result<()> {
         let prepared = self.prepared;
         let session = &self.org.session;
         // Salesforce takes one metadata type per call, so each part of an External Client
@@ -679,14 +938,29 @@ impl Run<'_> {
         for component in app::components(kind, &prepared.desired.app, certificate, consumer_key) {
             self.execution.n_write_calls += 1;
             let results = if upsert {
-                session.upsert_metadata(std::slice::from_ref(&component)).await
+                session
+                    .upsert_metadata(std::slice::from_ref(&component))
+                    .await
             } else {
-                session.create_metadata(std::slice::from_ref(&component)).await
+                session
+                    .create_metadata(std::slice::from_ref(&component))
+                    .await
             }
-            .with_context(|| format!("failed to save {} `{}`", component.type_name(), component.full_name()))?;
-            for result in results.iter().filter(|result| !result.success) {
+            .with_context(|| {
+                format!(
+                    "failed to save {} `{}`",
+                    component.type_name(),
+                    component.full_name()
+                )
+            })?;
+            if let Some(result) = results.iter().find(|result| !result.success) {
                 let errors: Vec<String> = result.errors.iter().map(ToString::to_string).collect();
-                return Err(anyhow!("Salesforce refused {} `{}`: {}", component.type_name(), result.full_name, errors.join("; ")));
+                return Err(anyhow!(
+                    "Salesforce refused {} `{}`: {}",
+                    component.type_name(),
+                    result.full_name,
+                    errors.join("; ")
+                ));
             }
         }
         Ok(())
@@ -710,27 +984,66 @@ impl Run<'_> {
             .clone()
             .or_else(|| prepared.artifacts.recorded_consumer_key())
             .context("the app's consumer key is unknown (the org did not return it and no earlier run recorded it)")?;
-        let app_changed = self.execution.steps.iter().any(|outcome| outcome.step == Step::App && outcome.status == StepStatus::Done);
-        let wait = if app_changed { super::propagation_wait(self.job) } else { std::time::Duration::ZERO };
+        let app_changed = self
+            .execution
+            .steps
+            .iter()
+            .any(|outcome| outcome.step == Step::App && outcome.status == StepStatus::Done);
+        let wait = if app_changed {
+            super::propagation_wait(self.job)
+        } else {
+            std::time::Duration::ZERO
+        };
         let login_url = self.login_url();
+        let token_url = self
+            .org
+            .session
+            .instance_url()
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned();
         let outcome = login::run(LoginTest {
             client: &self.org.client,
             login_url: &login_url,
+            token_url: &token_url,
             consumer_key: &consumer_key,
             username: &prepared.desired.user.username,
             key: &key,
-            granted: prepared.validation.requirements.objects.iter().map(|grant| grant.object.clone()).collect(),
+            granted: prepared
+                .validation
+                .requirements
+                .objects
+                .iter()
+                .map(|grant| grant.object.clone())
+                .collect(),
             api_version: self.org.session.api_version(),
             propagation_wait: wait,
         })
         .await?;
-        let n_reached = outcome.objects.iter().filter(|proof| proof.expected && proof.reachable).count();
-        let n_granted = outcome.objects.iter().filter(|proof| proof.expected).count();
-        let mismatches: Vec<String> = outcome.mismatches().iter().map(|proof| proof.object.clone()).collect();
+        let n_reached = outcome
+            .objects
+            .iter()
+            .filter(|proof| proof.expected && proof.reachable)
+            .count();
+        let n_granted = outcome
+            .objects
+            .iter()
+            .filter(|proof| proof.expected)
+            .count();
+        let mismatches: Vec<String> = outcome
+            .mismatches()
+            .iter()
+            .map(|proof| proof.object.clone())
+            .collect();
         let detail = if mismatches.is_empty() {
-            format!("logged in; {n_reached} of {n_granted} granted objects reachable, the object outside the grant refused")
+            format!(
+                "logged in; {n_reached} of {n_granted} granted objects reachable, the object outside the grant refused"
+            )
         } else {
-            format!("logged in; access differs from the grant on {}", mismatches.join(", "))
+            format!(
+                "logged in; access differs from the grant on {}",
+                mismatches.join(", ")
+            )
         };
         self.execution.login = Some(outcome);
         Ok((StepStatus::Done, detail))
@@ -745,7 +1058,13 @@ impl Run<'_> {
             && self.org.login_url.is_none()
             && self.org.sim.is_none()
         {
-            return self.org.session.instance_url().as_str().trim_end_matches('/').to_owned();
+            return self
+                .org
+                .session
+                .instance_url()
+                .as_str()
+                .trim_end_matches('/')
+                .to_owned();
         }
         prepared.login_url.clone()
     }

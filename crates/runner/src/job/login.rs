@@ -15,8 +15,16 @@ use time::OffsetDateTime;
 use crate::output::Hinted;
 
 /// Objects tried, in order, as the one the integration must not reach.
-const OUTSIDE_CANDIDATES: &[&str] =
-    &["Case", "Contract", "Opportunity", "Lead", "Campaign", "Account", "Contact", "Order"];
+const OUTSIDE_CANDIDATES: &[&str] = &[
+    "Case",
+    "Contract",
+    "Opportunity",
+    "Lead",
+    "Campaign",
+    "Account",
+    "Contact",
+    "Order",
+];
 
 /// The most subrequests one Composite call carries.
 const COMPOSITE_LIMIT: usize = 25;
@@ -33,7 +41,10 @@ pub(crate) struct LoginOutcome {
 impl LoginOutcome {
     /// Objects whose reachability differs from the grant.
     pub(crate) fn mismatches(&self) -> Vec<&ObjectProof> {
-        self.objects.iter().filter(|proof| proof.expected != proof.reachable).collect()
+        self.objects
+            .iter()
+            .filter(|proof| proof.expected != proof.reachable)
+            .collect()
     }
 }
 
@@ -41,8 +52,11 @@ impl LoginOutcome {
 pub(crate) struct LoginTest<'a> {
     /// The HTTP client.
     pub(crate) client: &'a Client,
-    /// Login URL: JWT audience and token endpoint host.
+    /// The JWT audience: a login URL (`https://login.salesforce.com`) or the My Domain.
     pub(crate) login_url: &'a str,
+    /// Where the token endpoint is: the org's own (My Domain) URL, which serves every user
+    /// of the org whatever the audience.
+    pub(crate) token_url: &'a str,
     /// The app's consumer key.
     pub(crate) consumer_key: &'a str,
     /// The integration user's username.
@@ -69,13 +83,24 @@ fn audience(login_url: &str) -> anyhow::Result<Audience> {
 /// Logs in as the integration user and probes object access.
 pub(crate) async fn run(test: LoginTest<'_>) -> anyhow::Result<LoginOutcome> {
     let token = exchange(&test).await?;
-    let session = test.client.session(Connection::from_token(&token, test.api_version))?;
+    let session = test
+        .client
+        .session(Connection::from_token(&token, test.api_version))?;
 
     let outside = OUTSIDE_CANDIDATES
         .iter()
-        .find(|candidate| !test.granted.iter().any(|object| object.eq_ignore_ascii_case(candidate)))
+        .find(|candidate| {
+            !test
+                .granted
+                .iter()
+                .any(|object| object.eq_ignore_ascii_case(candidate))
+        })
         .map(|object| (*object).to_owned());
-    let mut probes: Vec<(String, bool)> = test.granted.iter().map(|object| (object.clone(), true)).collect();
+    let mut probes: Vec<(String, bool)> = test
+        .granted
+        .iter()
+        .map(|object| (object.clone(), true))
+        .collect();
     if let Some(outside) = outside {
         probes.push((outside, false));
     }
@@ -93,16 +118,29 @@ pub(crate) async fn run(test: LoginTest<'_>) -> anyhow::Result<LoginOutcome> {
                 )
             })
             .collect();
-        let request = CompositeRequest { all_or_none: false, collate_subrequests: None, composite_request: subrequests };
-        let response = session
-            .composite(&request)
-            .await
-            .with_context(|| format!("the integration user `{}` could not make API calls", test.username))?;
+        let request = CompositeRequest {
+            all_or_none: false,
+            collate_subrequests: None,
+            composite_request: subrequests,
+        };
+        let response = session.composite(&request).await.with_context(|| {
+            format!(
+                "the integration user `{}` could not make API calls",
+                test.username
+            )
+        })?;
         for ((object, expected), answer) in chunk.iter().zip(response.composite_response) {
-            objects.push(ObjectProof { object: object.clone(), expected: *expected, reachable: answer.is_success() });
+            objects.push(ObjectProof {
+                object: object.clone(),
+                expected: *expected,
+                reachable: answer.is_success(),
+            });
         }
     }
-    Ok(LoginOutcome { scopes: token.scope.clone().unwrap_or_default(), objects })
+    Ok(LoginOutcome {
+        scopes: token.scope.clone().unwrap_or_default(),
+        objects,
+    })
 }
 
 async fn exchange(test: &LoginTest<'_>) -> anyhow::Result<sfiu_sf_client::TokenResponse> {
@@ -113,13 +151,15 @@ async fn exchange(test: &LoginTest<'_>) -> anyhow::Result<sfiu_sf_client::TokenR
         let assertion = Assertion::new(test.consumer_key, test.username, audience.clone())?
             .sign(test.key, OffsetDateTime::now_utc())?;
         let assertion = JwtAssertion::new(assertion.expose());
-        match test.client.jwt_bearer(test.login_url, &assertion).await {
+        match test.client.jwt_bearer(test.token_url, &assertion).await {
             Ok(token) => return Ok(token),
             // A new or changed app takes minutes to reach every Salesforce login server;
             // until then the consumer key is unknown or the approval not yet visible.
             Err(ClientError::OAuth { ref error, .. })
-                if matches!(error.kind(), OAuthErrorKind::InvalidClientId | OAuthErrorKind::AppNotFound)
-                    && started.elapsed() + delay < test.propagation_wait =>
+                if matches!(
+                    error.kind(),
+                    OAuthErrorKind::InvalidClientId | OAuthErrorKind::AppNotFound
+                ) && started.elapsed() + delay < test.propagation_wait =>
             {
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(30));

@@ -88,9 +88,17 @@ pub(crate) fn soql_string(value: &str) -> String {
 }
 
 /// A composite subrequest running one SOQL query.
-pub(crate) fn query_subrequest(session: &Session, reference: &str, soql: &str) -> CompositeSubrequest {
+pub(crate) fn query_subrequest(
+    session: &Session,
+    reference: &str,
+    soql: &str,
+) -> CompositeSubrequest {
     let encoded: String = url::form_urlencoded::byte_serialize(soql.as_bytes()).collect();
-    CompositeSubrequest::new("GET", session.data_path(&format!("query?q={encoded}")), reference)
+    CompositeSubrequest::new(
+        "GET",
+        session.data_path(&format!("query?q={encoded}")),
+        reference,
+    )
 }
 
 /// The records of a query subresponse, or an error naming the query.
@@ -98,13 +106,18 @@ pub(crate) fn records<'a>(
     responses: &'a BTreeMap<String, CompositeSubresponse>,
     reference: &str,
 ) -> anyhow::Result<&'a [Value]> {
-    let response =
-        responses.get(reference).with_context(|| format!("the org did not answer query `{reference}`"))?;
+    let response = responses
+        .get(reference)
+        .with_context(|| format!("the org did not answer query `{reference}`"))?;
     if !response.is_success() {
         let errors: Vec<String> = response.errors().iter().map(ToString::to_string).collect();
         bail!("query `{reference}` failed: {}", errors.join("; "));
     }
-    Ok(response.body.get("records").and_then(Value::as_array).map_or(&[], Vec::as_slice))
+    Ok(response
+        .body
+        .get("records")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice))
 }
 
 /// Runs a composite of queries and indexes the answers by reference id.
@@ -112,9 +125,15 @@ pub(crate) async fn run_queries(
     session: &Session,
     queries: Vec<CompositeSubrequest>,
 ) -> anyhow::Result<BTreeMap<String, CompositeSubresponse>> {
-    let request =
-        CompositeRequest { all_or_none: false, collate_subrequests: None, composite_request: queries };
-    let response = session.composite(&request).await.context("failed to read the org")?;
+    let request = CompositeRequest {
+        all_or_none: false,
+        collate_subrequests: None,
+        composite_request: queries,
+    };
+    let response = session
+        .composite(&request)
+        .await
+        .context("failed to read the org")?;
     Ok(response
         .composite_response
         .into_iter()
@@ -135,12 +154,19 @@ fn flag(record: &Value, field: &str) -> bool {
 }
 
 fn count(record: &Value, field: &str) -> u32 {
-    record.get(field).and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok()).unwrap_or(0)
+    record
+        .get(field)
+        .and_then(Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0)
 }
 
 /// `PermissionSet` fields selected: every system permission in the catalogue.
 fn permission_fields() -> Vec<&'static str> {
-    sfiu_core::SYSTEM_PERMISSIONS.iter().map(|permission| permission.api_name).collect()
+    sfiu_core::SYSTEM_PERMISSIONS
+        .iter()
+        .map(|permission| permission.api_name)
+        .collect()
 }
 
 const OBJECT_PERMISSION_FIELDS: &str = "Id, SobjectType, PermissionsRead, PermissionsCreate, \
@@ -154,7 +180,11 @@ pub(crate) async fn observe(session: &Session, keys: &Keys) -> anyhow::Result<Sn
     let permission_set = soql_string(&keys.permission_set);
     let mut permission_columns = permission_fields();
     let mut queries = vec![
-        query_subrequest(session, "org", "SELECT Id, Name, OrganizationType, IsSandbox FROM Organization"),
+        query_subrequest(
+            session,
+            "org",
+            "SELECT Id, Name, OrganizationType, IsSandbox FROM Organization",
+        ),
         query_subrequest(
             session,
             "userLicense",
@@ -227,7 +257,10 @@ pub(crate) async fn observe(session: &Session, keys: &Keys) -> anyhow::Result<Sn
         query_subrequest(
             session,
             "app",
-            &format!("SELECT Id, Name FROM ConnectedApplication WHERE Name = {}", soql_string(&keys.app)),
+            &format!(
+                "SELECT Id, Name FROM ConnectedApplication WHERE Name = {}",
+                soql_string(&keys.app)
+            ),
         ),
         permission_set_query(session, &permission_columns, &permission_set),
     ];
@@ -236,9 +269,19 @@ pub(crate) async fn observe(session: &Session, keys: &Keys) -> anyhow::Result<Sn
     // An org on an older release lacks some newer permission fields; drop the ones it
     // names as unknown and ask again, so the catalogue can run ahead of any one org.
     for _attempt in 0..5 {
-        let Some(unknown) = unknown_column(responses.get("permissionSet")) else { break };
+        let Some(unknown) = unknown_column(responses.get("permissionSet")) else {
+            break;
+        };
         permission_columns.retain(|column| !column.eq_ignore_ascii_case(&unknown));
-        let retry = run_queries(session, vec![permission_set_query(session, &permission_columns, &permission_set)]).await?;
+        let retry = run_queries(
+            session,
+            vec![permission_set_query(
+                session,
+                &permission_columns,
+                &permission_set,
+            )],
+        )
+        .await?;
         responses.extend(retry);
     }
 
@@ -254,7 +297,11 @@ pub(crate) async fn observe(session: &Session, keys: &Keys) -> anyhow::Result<Sn
     Ok(snapshot)
 }
 
-fn permission_set_query(session: &Session, columns: &[&str], permission_set: &str) -> CompositeSubrequest {
+fn permission_set_query(
+    session: &Session,
+    columns: &[&str],
+    permission_set: &str,
+) -> CompositeSubrequest {
     query_subrequest(
         session,
         "permissionSet",
@@ -269,7 +316,10 @@ fn permission_set_query(session: &Session, columns: &[&str], permission_set: &st
 /// The column an `INVALID_FIELD` error names (`No such column 'X' on entity 'Y'`).
 fn unknown_column(response: Option<&CompositeSubresponse>) -> Option<String> {
     let response = response?;
-    let error = response.errors().into_iter().find(|error| error.error_code == "INVALID_FIELD")?;
+    let error = response
+        .errors()
+        .into_iter()
+        .find(|error| error.error_code == "INVALID_FIELD")?;
     let start = error.message.find("No such column '")? + "No such column '".len();
     let rest = &error.message[start..];
     let end = rest.find('\'')?;
@@ -277,7 +327,10 @@ fn unknown_column(response: Option<&CompositeSubresponse>) -> Option<String> {
     column.starts_with("Permissions").then(|| column.to_owned())
 }
 
-fn read_facts(responses: &BTreeMap<String, CompositeSubresponse>, snapshot: &mut Snapshot) -> anyhow::Result<()> {
+fn read_facts(
+    responses: &BTreeMap<String, CompositeSubresponse>,
+    snapshot: &mut Snapshot,
+) -> anyhow::Result<()> {
     if let Some(record) = records(responses, "org")?.first() {
         snapshot.facts.org_id = text(record, "Id").unwrap_or_default();
         snapshot.facts.edition = text(record, "OrganizationType");
@@ -285,28 +338,40 @@ fn read_facts(responses: &BTreeMap<String, CompositeSubresponse>, snapshot: &mut
     }
     let mut namespaces = BTreeSet::new();
     for record in records(responses, "packagePermissionSets")? {
-        let (Some(id), Some(name), Some(namespace)) =
-            (text(record, "Id"), text(record, "Name"), text(record, "NamespacePrefix"))
-        else {
+        let (Some(id), Some(name), Some(namespace)) = (
+            text(record, "Id"),
+            text(record, "Name"),
+            text(record, "NamespacePrefix"),
+        ) else {
             continue;
         };
-        snapshot.ids.package_permission_sets.insert(format!("{namespace}__{name}").to_ascii_lowercase(), id);
+        snapshot
+            .ids
+            .package_permission_sets
+            .insert(format!("{namespace}__{name}").to_ascii_lowercase(), id);
         namespaces.insert(namespace);
     }
     snapshot.facts.namespaces = namespaces.into_iter().collect();
     Ok(())
 }
 
-fn read_licences(responses: &BTreeMap<String, CompositeSubresponse>, snapshot: &mut Snapshot) -> anyhow::Result<()> {
+fn read_licences(
+    responses: &BTreeMap<String, CompositeSubresponse>,
+    snapshot: &mut Snapshot,
+) -> anyhow::Result<()> {
     if let Some(record) = records(responses, "userLicense")?.first() {
-        snapshot.observed.user_license =
-            Some(LicenseSeats { total: count(record, "TotalLicenses"), used: count(record, "UsedLicenses") });
+        snapshot.observed.user_license = Some(LicenseSeats {
+            total: count(record, "TotalLicenses"),
+            used: count(record, "UsedLicenses"),
+        });
     }
     for record in records(responses, "psl")? {
         let developer_name = text(record, "DeveloperName").unwrap_or_default();
         if sfiu_core::is_integration_psl(&developer_name) {
-            snapshot.observed.permission_set_license =
-                Some(LicenseSeats { total: count(record, "TotalLicenses"), used: count(record, "UsedLicenses") });
+            snapshot.observed.permission_set_license = Some(LicenseSeats {
+                total: count(record, "TotalLicenses"),
+                used: count(record, "UsedLicenses"),
+            });
             snapshot.ids.integration_psl = text(record, "Id");
         }
     }
@@ -323,8 +388,13 @@ fn read_licences(responses: &BTreeMap<String, CompositeSubresponse>, snapshot: &
     Ok(())
 }
 
-fn read_user(responses: &BTreeMap<String, CompositeSubresponse>, snapshot: &mut Snapshot) -> anyhow::Result<()> {
-    let Some(record) = records(responses, "user")?.first() else { return Ok(()) };
+fn read_user(
+    responses: &BTreeMap<String, CompositeSubresponse>,
+    snapshot: &mut Snapshot,
+) -> anyhow::Result<()> {
+    let Some(record) = records(responses, "user")?.first() else {
+        return Ok(());
+    };
     let user = ObservedUser {
         id: text(record, "Id").unwrap_or_default(),
         username: text(record, "Username").unwrap_or_default(),
@@ -344,7 +414,8 @@ fn read_user(responses: &BTreeMap<String, CompositeSubresponse>, snapshot: &mut 
     snapshot.user_last_login = text(record, "LastLoginDate");
     snapshot.observed.user = Some(user);
     snapshot.observed.psl_assigned = records(responses, "psla")?.iter().any(|record| {
-        text(record, "PermissionSetLicense.DeveloperName").is_some_and(|name| sfiu_core::is_integration_psl(&name))
+        text(record, "PermissionSetLicense.DeveloperName")
+            .is_some_and(|name| sfiu_core::is_integration_psl(&name))
             || text(record, "PermissionSetLicenseId") == snapshot.ids.integration_psl
     });
     Ok(())
@@ -355,7 +426,9 @@ fn read_permission_set(
     columns: &[&str],
     snapshot: &mut Snapshot,
 ) -> anyhow::Result<()> {
-    let Some(record) = records(responses, "permissionSet")?.first() else { return Ok(()) };
+    let Some(record) = records(responses, "permissionSet")?.first() else {
+        return Ok(());
+    };
     let id = text(record, "Id").unwrap_or_default();
     let system_permissions = columns
         .iter()
@@ -377,38 +450,65 @@ fn read_permission_set(
             access.set(right, flag(row, right.field_name()));
         }
         if let Some(row_id) = text(row, "Id") {
-            snapshot.ids.object_permissions.insert(object.to_ascii_lowercase(), row_id);
+            snapshot
+                .ids
+                .object_permissions
+                .insert(object.to_ascii_lowercase(), row_id);
         }
-        set.object_permissions.push(ObjectPermissionRow { sobject_type: object, access });
+        set.object_permissions.push(ObjectPermissionRow {
+            sobject_type: object,
+            access,
+        });
     }
     for row in records(responses, "fieldPermissions")? {
         let field = text(row, "Field").unwrap_or_default();
-        let access = FieldAccess { read: flag(row, "PermissionsRead"), edit: flag(row, "PermissionsEdit") };
+        let access = FieldAccess {
+            read: flag(row, "PermissionsRead"),
+            edit: flag(row, "PermissionsEdit"),
+        };
         if let Some(row_id) = text(row, "Id") {
-            snapshot.ids.field_permissions.insert(field.to_ascii_lowercase(), row_id);
+            snapshot
+                .ids
+                .field_permissions
+                .insert(field.to_ascii_lowercase(), row_id);
         }
-        set.field_permissions.push(FieldPermissionRow { field, access });
+        set.field_permissions
+            .push(FieldPermissionRow { field, access });
     }
     for row in records(responses, "setupEntityAccess")? {
-        let (Some(row_id), Some(entity), Some(kind)) =
-            (text(row, "Id"), text(row, "SetupEntityId"), text(row, "SetupEntityType"))
-        else {
+        let (Some(row_id), Some(entity), Some(kind)) = (
+            text(row, "Id"),
+            text(row, "SetupEntityId"),
+            text(row, "SetupEntityType"),
+        ) else {
             continue;
         };
-        snapshot.ids.setup_entity_access.insert((kind, entity), row_id);
+        snapshot
+            .ids
+            .setup_entity_access
+            .insert((kind, entity), row_id);
     }
     snapshot.ids.permission_set = Some(id);
     snapshot.observed.permission_set = Some(set);
     Ok(())
 }
 
-fn read_assignments(responses: &BTreeMap<String, CompositeSubresponse>, snapshot: &mut Snapshot) -> anyhow::Result<()> {
+fn read_assignments(
+    responses: &BTreeMap<String, CompositeSubresponse>,
+    snapshot: &mut Snapshot,
+) -> anyhow::Result<()> {
     for record in records(responses, "assignments")? {
         // The hidden set behind the user's profile is not an assignment anyone made.
-        if record.pointer("/PermissionSet/IsOwnedByProfile").and_then(Value::as_bool) == Some(true) {
+        if record
+            .pointer("/PermissionSet/IsOwnedByProfile")
+            .and_then(Value::as_bool)
+            == Some(true)
+        {
             continue;
         }
-        let (Some(id), Some(set_id)) = (text(record, "Id"), text(record, "PermissionSetId")) else { continue };
+        let (Some(id), Some(set_id)) = (text(record, "Id"), text(record, "PermissionSetId")) else {
+            continue;
+        };
         snapshot.ids.assignments.insert(set_id, id);
         snapshot.observed.assignments.push(ObservedAssignment {
             permission_set: text(record, "PermissionSet.Name").unwrap_or_default(),
@@ -439,7 +539,11 @@ pub(crate) async fn resolve_entities(
     }
     let entity_ids = entity_ids.as_slice();
     let id_list = |kind: &str| -> Vec<String> {
-        entity_ids.iter().filter(|(k, _)| k == kind).map(|(_, id)| soql_string(id)).collect()
+        entity_ids
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, id)| soql_string(id))
+            .collect()
     };
     let bare_names = |names: &BTreeSet<String>, separator: &str| -> Vec<String> {
         names
@@ -453,7 +557,10 @@ pub(crate) async fn resolve_entities(
         apex_filters.push(format!("Id IN ({})", apex_ids.join(", ")));
     }
     if !wanted_apex.is_empty() {
-        apex_filters.push(format!("Name IN ({})", bare_names(wanted_apex, ".").join(", ")));
+        apex_filters.push(format!(
+            "Name IN ({})",
+            bare_names(wanted_apex, ".").join(", ")
+        ));
     }
     let mut permission_filters = Vec::new();
     let permission_ids = id_list("CustomPermission");
@@ -461,15 +568,20 @@ pub(crate) async fn resolve_entities(
         permission_filters.push(format!("Id IN ({})", permission_ids.join(", ")));
     }
     if !wanted_custom_permissions.is_empty() {
-        permission_filters
-            .push(format!("DeveloperName IN ({})", bare_names(wanted_custom_permissions, "__").join(", ")));
+        permission_filters.push(format!(
+            "DeveloperName IN ({})",
+            bare_names(wanted_custom_permissions, "__").join(", ")
+        ));
     }
     let mut queries = Vec::new();
     if !apex_filters.is_empty() {
         queries.push(query_subrequest(
             session,
             "apex",
-            &format!("SELECT Id, Name, NamespacePrefix FROM ApexClass WHERE {}", apex_filters.join(" OR ")),
+            &format!(
+                "SELECT Id, Name, NamespacePrefix FROM ApexClass WHERE {}",
+                apex_filters.join(" OR ")
+            ),
         ));
     }
     if !permission_filters.is_empty() {
@@ -487,30 +599,43 @@ pub(crate) async fn resolve_entities(
     let mut names_by_id = BTreeMap::new();
     if responses.contains_key("apex") {
         for record in records(&responses, "apex")? {
-            let (Some(id), Some(name)) = (text(record, "Id"), text(record, "Name")) else { continue };
+            let (Some(id), Some(name)) = (text(record, "Id"), text(record, "Name")) else {
+                continue;
+            };
             let full = match text(record, "NamespacePrefix") {
                 Some(namespace) => format!("{namespace}.{name}"),
                 None => name,
             };
-            snapshot.ids.apex_classes.insert(full.to_ascii_lowercase(), id.clone());
+            snapshot
+                .ids
+                .apex_classes
+                .insert(full.to_ascii_lowercase(), id.clone());
             names_by_id.insert(id, ("ApexClass", full));
         }
     }
     if responses.contains_key("customPermissions") {
         for record in records(&responses, "customPermissions")? {
-            let (Some(id), Some(name)) = (text(record, "Id"), text(record, "DeveloperName")) else { continue };
+            let (Some(id), Some(name)) = (text(record, "Id"), text(record, "DeveloperName")) else {
+                continue;
+            };
             let full = match text(record, "NamespacePrefix") {
                 Some(namespace) => format!("{namespace}__{name}"),
                 None => name,
             };
-            snapshot.ids.custom_permissions.insert(full.to_ascii_lowercase(), id.clone());
+            snapshot
+                .ids
+                .custom_permissions
+                .insert(full.to_ascii_lowercase(), id.clone());
             names_by_id.insert(id, ("CustomPermission", full));
         }
     }
     if let Some(set) = snapshot.observed.permission_set.as_mut() {
         for (kind, id) in entity_ids {
             if let Some((_, name)) = names_by_id.get(id) {
-                set.setup_entity_access.push(SetupEntityAccessRow { entity_type: kind.clone(), name: name.clone() });
+                set.setup_entity_access.push(SetupEntityAccessRow {
+                    entity_type: kind.clone(),
+                    name: name.clone(),
+                });
             }
         }
     }

@@ -22,7 +22,8 @@ pub(crate) const EXTERNAL_CLIENT_APP: &str = "External Client App";
 pub(crate) const CONNECTED_APP: &str = "Connected App";
 
 fn rfc3339(time: OffsetDateTime) -> String {
-    time.format(&Rfc3339).unwrap_or_else(|_| time.unix_timestamp().to_string())
+    time.format(&Rfc3339)
+        .unwrap_or_else(|_| time.unix_timestamp().to_string())
 }
 
 /// Everything the runbook needs beyond the prepared state.
@@ -46,7 +47,11 @@ pub(crate) fn build_runbook(prepared: &Prepared, inputs: &RunbookInputs<'_>) -> 
     let spec = &prepared.integration.spec;
     let desired = &prepared.desired;
     let previous = prepared.artifacts.previous_runbook();
-    let info = prepared.integration.plugin.as_ref().map(|plugin| plugin.info().clone());
+    let info = prepared
+        .integration
+        .plugin
+        .as_ref()
+        .map(|plugin| plugin.info().clone());
     let user = prepared.snapshot.observed.user.as_ref();
 
     let certificate = match inputs.certificate {
@@ -75,7 +80,9 @@ pub(crate) fn build_runbook(prepared: &Prepared, inputs: &RunbookInputs<'_>) -> 
             token_scopes: outcome.scopes.clone(),
             objects: outcome.objects.clone(),
         }),
-        None => previous.as_ref().and_then(|runbook| runbook.verification.clone()),
+        None => previous
+            .as_ref()
+            .and_then(|runbook| runbook.verification.clone()),
     };
 
     Runbook {
@@ -84,29 +91,60 @@ pub(crate) fn build_runbook(prepared: &Prepared, inputs: &RunbookInputs<'_>) -> 
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         integration: IntegrationRecord {
             id: spec.id.clone(),
-            name: info.as_ref().map_or_else(|| spec.id.clone(), |info| info.name.clone()),
-            plugin: info.as_ref().map_or_else(|| "(none)".to_owned(), |info| info.id.clone()),
-            plugin_version: info.as_ref().map_or_else(String::new, |info| info.version.clone()),
-            preset: prepared.integration.preset.as_ref().map_or_else(String::new, |preset| preset.id.clone()),
-            vendor: info.as_ref().map_or_else(String::new, |info| info.vendor.clone()),
+            name: info
+                .as_ref()
+                .map_or_else(|| spec.id.clone(), |info| info.name.clone()),
+            plugin: info
+                .as_ref()
+                .map_or_else(|| "(none)".to_owned(), |info| info.id.clone()),
+            plugin_version: info
+                .as_ref()
+                .map_or_else(String::new, |info| info.version.clone()),
+            preset: prepared
+                .integration
+                .preset
+                .as_ref()
+                .map_or_else(String::new, |preset| preset.id.clone()),
+            vendor: info
+                .as_ref()
+                .map_or_else(String::new, |info| info.vendor.clone()),
         },
         org: OrgRecord {
             org_id: prepared.snapshot.facts.org_id.clone(),
-            instance_url: inputs.org.session.instance_url().as_str().trim_end_matches('/').to_owned(),
+            instance_url: inputs
+                .org
+                .session
+                .instance_url()
+                .as_str()
+                .trim_end_matches('/')
+                .to_owned(),
             login_url: prepared.login_url.clone(),
-            edition: prepared.snapshot.facts.edition.clone().unwrap_or_else(|| "unknown".to_owned()),
+            edition: prepared
+                .snapshot
+                .facts
+                .edition
+                .clone()
+                .unwrap_or_else(|| "unknown".to_owned()),
             api_version: inputs.org.session.api_version().to_owned(),
         },
         user: UserRecord {
             username: desired.user.username.clone(),
             email: desired.user.email.clone(),
-            id: prepared.snapshot.ids.user.clone().or_else(|| user.map(|user| user.id.clone())),
+            id: prepared
+                .snapshot
+                .ids
+                .user
+                .clone()
+                .or_else(|| user.map(|user| user.id.clone())),
             profile: prepared
                 .snapshot
                 .ids
                 .integration_profile
                 .as_ref()
-                .map_or_else(|| sfiu_core::INTEGRATION_PROFILE.to_owned(), |(_, name)| name.clone()),
+                .map_or_else(
+                    || sfiu_core::INTEGRATION_PROFILE.to_owned(),
+                    |(_, name)| name.clone(),
+                ),
             user_license: sfiu_core::INTEGRATION_USER_LICENSE.to_owned(),
             permission_set_license: sfiu_core::INTEGRATION_PSL_LABEL.to_owned(),
             active: user.is_none_or(|user| user.is_active),
@@ -127,7 +165,9 @@ pub(crate) fn build_runbook(prepared: &Prepared, inputs: &RunbookInputs<'_>) -> 
             developer_name: desired.app.name.clone(),
             label: desired.app.label.clone(),
             contact_email: Some(desired.app.contact_email.clone()),
-            consumer_key_masked: inputs.consumer_key.map_or_else(|| "(unknown)".to_owned(), mask_consumer_key),
+            consumer_key_masked: inputs
+                .consumer_key
+                .map_or_else(|| "(unknown)".to_owned(), mask_consumer_key),
             consumer_key_path: prepared
                 .artifacts
                 .consumer_key_path
@@ -137,16 +177,27 @@ pub(crate) fn build_runbook(prepared: &Prepared, inputs: &RunbookInputs<'_>) -> 
             pre_authorised_through: vec![desired.app.pre_authorized_permission_set.clone()],
         },
         certificate,
-        vendor_steps: prepared.resolved.as_ref().map(|resolved| resolved.vendor_steps.clone()).unwrap_or_default(),
+        vendor_steps: prepared
+            .resolved
+            .as_ref()
+            .map(|resolved| resolved.vendor_steps.clone())
+            .unwrap_or_default(),
         verification,
         rotation: previous.and_then(|runbook| runbook.rotation),
     }
 }
 
 /// Runs the login test and access proof on an existing setup.
-pub(crate) async fn verify(org: &Org, prepared: &Prepared, job: &JobArgs) -> anyhow::Result<(LoginOutcome, Certificate)> {
+pub(crate) async fn verify(
+    org: &Org,
+    prepared: &Prepared,
+    job: &JobArgs,
+) -> anyhow::Result<(LoginOutcome, Certificate)> {
     let certificate = prepared.artifacts.certificate()?.with_context(|| {
-        format!("no certificate at `{}`; run `sfiu apply` first", prepared.artifacts.certificate_path.display())
+        format!(
+            "no certificate at `{}`; run `sfiu apply` first",
+            prepared.artifacts.certificate_path.display()
+        )
     })?;
     let key = prepared.artifacts.private_key(&certificate)?.with_context(|| {
         format!(
@@ -159,15 +210,33 @@ pub(crate) async fn verify(org: &Org, prepared: &Prepared, job: &JobArgs) -> any
         .as_ref()
         .and_then(|app| app.consumer_key.clone())
         .or_else(|| prepared.artifacts.recorded_consumer_key())
-        .with_context(|| format!("app `{}` not found in the org; run `sfiu apply` first", prepared.desired.app.name))?;
+        .with_context(|| {
+            format!(
+                "app `{}` not found in the org; run `sfiu apply` first",
+                prepared.desired.app.name
+            )
+        })?;
     let _ = job;
+    let token_url = org
+        .session
+        .instance_url()
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
     let outcome = login::run(LoginTest {
         client: &org.client,
         login_url: &prepared.login_url,
+        token_url: &token_url,
         consumer_key: &consumer_key,
         username: &prepared.desired.user.username,
         key: &key,
-        granted: prepared.validation.requirements.objects.iter().map(|grant| grant.object.clone()).collect(),
+        granted: prepared
+            .validation
+            .requirements
+            .objects
+            .iter()
+            .map(|grant| grant.object.clone())
+            .collect(),
         api_version: org.session.api_version(),
         propagation_wait: std::time::Duration::ZERO,
     })

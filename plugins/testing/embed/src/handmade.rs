@@ -65,7 +65,10 @@ impl Behaviour {
 /// # Errors
 /// [`Error::Assemble`] if the text, the WIT or the wrapping is rejected (a bug in this crate).
 pub fn handmade(behaviour: Behaviour) -> Result<Vec<u8>> {
-    assemble(behaviour).map_err(|message| Error::Assemble { behaviour: behaviour.name(), message })
+    assemble(behaviour).map_err(|message| Error::Assemble {
+        behaviour: behaviour.name(),
+        message,
+    })
 }
 
 fn assemble(behaviour: Behaviour) -> Result<Vec<u8>, String> {
@@ -236,7 +239,10 @@ impl Strings {
     fn push(&mut self, text: &str) -> (u32, u32) {
         let offset = u32::try_from(self.bytes.len()).unwrap_or(u32::MAX);
         self.bytes.extend(text.as_bytes());
-        (STRINGS_AT + offset, u32::try_from(text.len()).unwrap_or(u32::MAX))
+        (
+            STRINGS_AT + offset,
+            u32::try_from(text.len()).unwrap_or(u32::MAX),
+        )
     }
 }
 

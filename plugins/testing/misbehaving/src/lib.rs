@@ -8,11 +8,11 @@ mod bindings {
 }
 
 use bindings::exports::sfiu::integration::plugin::Guest;
+use bindings::sfiu::integration::types::FieldScope;
 use bindings::sfiu::integration::types::{
     Basis, Evidence, LicenseFit, LicenseVerdict, Need, ObjectAccess, ObjectGrant, OrgFacts,
     PluginError, PluginManifest, Preset, RequirementSet, SystemPermission, UserShape,
 };
-use bindings::sfiu::integration::types::FieldScope;
 
 struct Misbehaving;
 
@@ -70,12 +70,12 @@ impl Guest for Misbehaving {
             }
             "deep-recursion" => {
                 let depth = recurse(std::hint::black_box(u64::MAX));
-                Err(PluginError::Internal(format!("returned from depth {depth}")))
+                Err(PluginError::Internal(format!(
+                    "returned from depth {depth}"
+                )))
             }
             "panic" => panic!("panicking on purpose for `{}`", org.api_version),
-            "unknown-permission" => {
-                Ok(requirement_set(vec!["PermissionsTeleport".into()], 1))
-            }
+            "unknown-permission" => Ok(requirement_set(vec!["PermissionsTeleport".into()], 1)),
             "huge-string" => Ok(requirement_set(vec!["x".repeat(1 << 20)], 1)),
             "too-many-grants" => Ok(requirement_set(Vec::new(), 100_000)),
             _ => Err(PluginError::UnknownPreset(preset_id)),
@@ -118,7 +118,10 @@ fn requirement_set(permissions: Vec<String>, n_objects: usize) -> RequirementSet
             .collect(),
         system_permissions: permissions
             .into_iter()
-            .map(|name| SystemPermission { name, basis: basis() })
+            .map(|name| SystemPermission {
+                name,
+                basis: basis(),
+            })
             .collect(),
         packages: Vec::new(),
         oauth_scopes: vec!["api".into()],
