@@ -707,43 +707,6 @@ impl Requirements {
         self.normalise();
     }
 
-    /// Drops grants needed only for vendor features that are off: a grant stays when any of
-    /// its reasons is not feature-bound, or names a feature in `enabled` (compared
-    /// case-insensitively). Returns how many grants were dropped.
-    pub fn retain_enabled_features(&mut self, enabled: &[String]) -> usize {
-        let keep = |provenance: &[Provenance]| {
-            provenance.is_empty()
-                || provenance.iter().any(|entry| match &entry.need {
-                    Need::WhenFeature(feature) => {
-                        enabled.iter().any(|on| on.eq_ignore_ascii_case(feature))
-                    }
-                    _ => true,
-                })
-        };
-        let before = self.grant_count();
-        self.objects.retain(|grant| keep(&grant.provenance));
-        self.fields.retain(|grant| keep(&grant.provenance));
-        self.system_permissions
-            .retain(|grant| keep(&grant.provenance));
-        self.apex_classes.retain(|grant| keep(&grant.provenance));
-        self.custom_permissions
-            .retain(|grant| keep(&grant.provenance));
-        self.package_permission_sets
-            .retain(|grant| keep(&grant.provenance));
-        self.oauth_scopes.retain(|grant| keep(&grant.provenance));
-        before - self.grant_count()
-    }
-
-    fn grant_count(&self) -> usize {
-        self.objects.len()
-            + self.fields.len()
-            + self.system_permissions.len()
-            + self.apex_classes.len()
-            + self.custom_permissions.len()
-            + self.package_permission_sets.len()
-            + self.oauth_scopes.len()
-    }
-
     /// Merges duplicate entries within each list (see [`Requirements::merge`]).
     pub fn normalise(&mut self) {
         self.objects = merge_by_key(
@@ -995,32 +958,5 @@ mod tests {
         assert_eq!(need, Need::WhenFeature("deal-sync".into()));
         let back: Requirements = serde_json::from_value(json).unwrap();
         assert_eq!(back, requirements);
-    }
-
-    #[test]
-    fn feature_bound_grants_follow_the_enabled_features() {
-        let feature_bound = |name: &str, feature: &str| SystemPermissionGrant {
-            name: name.into(),
-            provenance: vec![Provenance {
-                need: Need::WhenFeature(feature.into()),
-                ..Provenance::from_spec(None)
-            }],
-        };
-        let mut requirements = Requirements {
-            system_permissions: vec![
-                feature_bound("PermissionsModifyMetadata", "legacy-visualforce"),
-                feature_bound("PermissionsViewSetup", "deal-sync"),
-                SystemPermissionGrant {
-                    name: "PermissionsApiEnabled".into(),
-                    provenance: vec![Provenance::from_spec(None)],
-                },
-            ],
-            ..Requirements::default()
-        };
-        let dropped = requirements.retain_enabled_features(&["Deal-Sync".to_owned()]);
-        assert_eq!(dropped, 1);
-        let names = requirements.system_permission_names();
-        assert!(names.contains("PermissionsViewSetup") && names.contains("PermissionsApiEnabled"));
-        assert!(!names.contains("PermissionsModifyMetadata"));
     }
 }

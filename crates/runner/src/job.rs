@@ -116,41 +116,26 @@ pub(crate) async fn prepare(
         installed_namespaces: snapshot.facts.namespaces.clone(),
         available_objects: Vec::new(),
     };
-    let resolved = match (&integration.plugin, &integration.preset) {
-        (Some(plugin), Some(preset)) => {
-            Some(plugin.resolve(&preset.id, &facts).with_context(|| {
-                format!(
-                    "plugin `{}` could not resolve preset `{}`",
-                    plugin.info().id,
-                    preset.id
-                )
-            })?)
-        }
-        _ => None,
-    };
-    let mut preset_requirements = resolved
-        .as_ref()
-        .map_or_else(Requirements::default, |resolved| {
-            resolved.requirements.clone()
-        });
     // Grants for vendor features stay out unless the feature is on: switched on in the spec,
-    // or on by default in the plugin.
-    let mut enabled: Vec<String> = spec
-        .plugin
-        .as_ref()
-        .map(|plugin| plugin.features.clone())
-        .unwrap_or_default();
+    // or on by default in the plugin. They are dropped before merging, so a feature's wider
+    // access on an object never widens the always-on grant.
+    let mut enabled: Vec<String> =
+        spec.plugin.as_ref().map(|plugin| plugin.features.clone()).unwrap_or_default();
     if let Some(plugin) = &integration.plugin {
         enabled.extend(
-            plugin
-                .info()
-                .features
-                .iter()
-                .filter(|feature| feature.default_on)
-                .map(|feature| feature.id.clone()),
+            plugin.info().features.iter().filter(|feature| feature.default_on).map(|feature| feature.id.clone()),
         );
     }
-    preset_requirements.retain_enabled_features(&enabled);
+    let resolved = match (&integration.plugin, &integration.preset) {
+        (Some(plugin), Some(preset)) => Some(
+            plugin.resolve_with_features(&preset.id, &facts, &enabled).with_context(|| {
+                format!("plugin `{}` could not resolve preset `{}`", plugin.info().id, preset.id)
+            })?,
+        ),
+        _ => None,
+    };
+    let preset_requirements =
+        resolved.as_ref().map_or_else(Requirements::default, |resolved| resolved.requirements.clone());
     let validation = sfiu_core::validate(spec, &preset_requirements);
 
     let desired_names = DesiredState::new(spec, &validation.requirements);
