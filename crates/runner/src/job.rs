@@ -108,7 +108,61 @@ pub(crate) async fn prepare(
         permission_set: spec.permission_set_name(),
         app: spec.app_name(),
     };
-    let mut snapshot = observe::observe(&org.session, &keys).await?;
+    // Grants for vendor features stay out unless the feature is on: switched on in the spec,
+    // or on by default in the plugin. They are dropped before merging, so a feature's wider
+    // access on an object never widens the always-on grant.
+    let mut enabled: Vec<String> = spec
+        .plugin
+        .as_ref()
+        .map(|plugin| plugin.features.clone())
+        .unwrap_or_default();
+    if let Some(plugin) = &integration.plugin {
+        enabled.extend(
+            plugin
+                .info()
+                .features
+                .iter()
+                .filter(|feature| feature.default_on)
+                .map(|feature| feature.id.clone()),
+        );
+    }
+    let resolve = |facts: &OrgFacts| -> anyhow::Result<Option<Resolved>> {
+        match (&integration.plugin, &integration.preset) {
+            (Some(plugin), Some(preset)) => Ok(Some(
+                plugin
+                    .resolve_with_features(&preset.id, facts, &enabled)
+                    .with_context(|| {
+                        format!(
+                            "plugin `{}` could not resolve preset `{}`",
+                            plugin.info().id,
+                            preset.id
+                        )
+                    })?,
+            )),
+            _ => Ok(None),
+        }
+    };
+
+    // A first, offline answer names the packages the integration cares about, so the read
+    // looks only at those packages' permission sets however many the org has installed.
+    // Plugin calls are local and take well under a millisecond.
+    let offline = OrgFacts {
+        api_version: org.session.api_version().to_owned(),
+        ..OrgFacts::default()
+    };
+    let namespaces = resolve(&offline)?
+        .map(|resolved| package_namespaces(&resolved))
+        .unwrap_or_default();
+    let namespaces: Vec<String> = namespaces
+        .into_iter()
+        .chain(
+            spec.grants
+                .package_permission_sets
+                .iter()
+                .map(|set| set.namespace.clone()),
+        )
+        .collect();
+    let mut snapshot = observe::observe(&org.session, &keys, &namespaces).await?;
 
     let facts = OrgFacts {
         api_version: org.session.api_version().to_owned(),
@@ -116,26 +170,12 @@ pub(crate) async fn prepare(
         installed_namespaces: snapshot.facts.namespaces.clone(),
         available_objects: Vec::new(),
     };
-    // Grants for vendor features stay out unless the feature is on: switched on in the spec,
-    // or on by default in the plugin. They are dropped before merging, so a feature's wider
-    // access on an object never widens the always-on grant.
-    let mut enabled: Vec<String> =
-        spec.plugin.as_ref().map(|plugin| plugin.features.clone()).unwrap_or_default();
-    if let Some(plugin) = &integration.plugin {
-        enabled.extend(
-            plugin.info().features.iter().filter(|feature| feature.default_on).map(|feature| feature.id.clone()),
-        );
-    }
-    let resolved = match (&integration.plugin, &integration.preset) {
-        (Some(plugin), Some(preset)) => Some(
-            plugin.resolve_with_features(&preset.id, &facts, &enabled).with_context(|| {
-                format!("plugin `{}` could not resolve preset `{}`", plugin.info().id, preset.id)
-            })?,
-        ),
-        _ => None,
-    };
-    let preset_requirements =
-        resolved.as_ref().map_or_else(Requirements::default, |resolved| resolved.requirements.clone());
+    let resolved = resolve(&facts)?;
+    let preset_requirements = resolved
+        .as_ref()
+        .map_or_else(Requirements::default, |resolved| {
+            resolved.requirements.clone()
+        });
     let validation = sfiu_core::validate(spec, &preset_requirements);
 
     let desired_names = DesiredState::new(spec, &validation.requirements);
@@ -330,4 +370,23 @@ fn reach_findings(requirements: &Requirements) -> Vec<Issue> {
 /// The default wait for a new app to propagate, from the job arguments.
 pub(crate) fn propagation_wait(job: &JobArgs) -> Duration {
     Duration::from_secs(job.propagation_wait)
+}
+
+/// Namespaces of the managed packages a plugin answer refers to.
+fn package_namespaces(resolved: &Resolved) -> Vec<String> {
+    let mut namespaces: Vec<String> = resolved
+        .packages
+        .iter()
+        .map(|package| package.namespace.clone())
+        .chain(
+            resolved
+                .requirements
+                .package_permission_sets
+                .iter()
+                .map(|set| set.namespace.clone()),
+        )
+        .collect();
+    namespaces.sort();
+    namespaces.dedup();
+    namespaces
 }

@@ -64,7 +64,8 @@ pub(crate) struct Facts {
     pub(crate) edition: Option<String>,
     /// Whether the org is a sandbox.
     pub(crate) is_sandbox: bool,
-    /// Namespaces of installed managed packages (seen through their permission sets).
+    /// Namespaces of the integration's managed packages found installed (seen through their
+    /// permission sets).
     pub(crate) namespaces: Vec<String>,
 }
 
@@ -134,11 +135,33 @@ pub(crate) async fn run_queries(
         .composite(&request)
         .await
         .context("failed to read the org")?;
-    Ok(response
-        .composite_response
-        .into_iter()
-        .map(|subresponse| (subresponse.reference_id.clone(), subresponse))
-        .collect())
+    let mut answers = BTreeMap::new();
+    for mut subresponse in response.composite_response {
+        // A query answers at most one page inside a Composite call; fetch the rest so no
+        // grant or assignment is missed.
+        let mut next = subresponse
+            .body
+            .get("nextRecordsUrl")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        while let Some(locator) = next.take() {
+            let page = session
+                .query_more::<Value>(&locator)
+                .await
+                .with_context(|| {
+                    format!(
+                        "failed to read the rest of query `{}`",
+                        subresponse.reference_id
+                    )
+                })?;
+            if let Some(Value::Array(rows)) = subresponse.body.get_mut("records") {
+                rows.extend(page.records);
+            }
+            next = page.next_records_url.filter(|_| !page.done);
+        }
+        answers.insert(subresponse.reference_id.clone(), subresponse);
+    }
+    Ok(answers)
 }
 
 fn text(record: &Value, path: &str) -> Option<String> {
@@ -175,7 +198,14 @@ const OBJECT_PERMISSION_FIELDS: &str = "Id, SobjectType, PermissionsRead, Permis
 
 /// Reads everything the plan needs in one Composite request (plus one more only when the
 /// permission set grants Apex classes or custom permissions, to resolve their names).
-pub(crate) async fn observe(session: &Session, keys: &Keys) -> anyhow::Result<Snapshot> {
+///
+/// `namespaces` are the managed packages the integration refers to; only their permission
+/// sets are read, so the cost does not grow with the number of packages in the org.
+pub(crate) async fn observe(
+    session: &Session,
+    keys: &Keys,
+    namespaces: &[String],
+) -> anyhow::Result<Snapshot> {
     let username = soql_string(&keys.username);
     let permission_set = soql_string(&keys.permission_set);
     let mut permission_columns = permission_fields();
@@ -249,11 +279,7 @@ pub(crate) async fn observe(session: &Session, keys: &Keys) -> anyhow::Result<Sn
                  WHERE Assignee.Username = {username}"
             ),
         ),
-        query_subrequest(
-            session,
-            "packagePermissionSets",
-            "SELECT Id, Name, NamespacePrefix FROM PermissionSet WHERE NamespacePrefix != null",
-        ),
+        package_query(session, namespaces),
         query_subrequest(
             session,
             "app",
@@ -295,6 +321,27 @@ pub(crate) async fn observe(session: &Session, keys: &Keys) -> anyhow::Result<Sn
         snapshot.ids.app_row = text(record, "Id");
     }
     Ok(snapshot)
+}
+
+fn package_query(session: &Session, namespaces: &[String]) -> CompositeSubrequest {
+    // With no package of interest the query still runs, matching nothing, so the answer's
+    // shape stays the same.
+    let list = if namespaces.is_empty() {
+        "''".to_owned()
+    } else {
+        namespaces
+            .iter()
+            .map(|namespace| soql_string(namespace))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    query_subrequest(
+        session,
+        "packagePermissionSets",
+        &format!(
+            "SELECT Id, Name, NamespacePrefix FROM PermissionSet WHERE NamespacePrefix IN ({list})"
+        ),
+    )
 }
 
 fn permission_set_query(
