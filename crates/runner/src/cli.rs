@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::commands::plugin::PluginCommand;
 use crate::commands::setup::SetupArgs;
 use crate::commands::sim::SimCommand;
 use crate::output::Format;
@@ -84,6 +85,10 @@ pub(crate) enum Command {
     /// Keys and certificates for the JWT bearer flow.
     #[command(subcommand)]
     Cert(CertCommand),
+
+    /// Integration plugins: list them, show what a preset asks for, check a bundle.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
 }
 
 /// `sfiu spec …`

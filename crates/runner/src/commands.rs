@@ -1,6 +1,7 @@
 //! Dispatches each subcommand to its module under `commands/`.
 
 mod cert;
+pub(crate) mod plugin;
 pub(crate) mod setup;
 pub(crate) mod sim;
 pub(crate) mod spec;
@@ -18,5 +19,6 @@ pub(crate) fn run(command: Command, printer: &Printer) -> anyhow::Result<Outcome
         Command::Sim(command) => sim::run(command, printer),
         Command::Spec(command) => spec::run(command, printer),
         Command::Cert(command) => cert::run(command, printer),
+        Command::Plugin(command) => plugin::run(command, printer),
     }
 }

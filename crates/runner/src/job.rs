@@ -5,12 +5,14 @@
 //! and access proof on an existing setup. Each step is idempotent by natural key (username,
 //! permission set name, app name), so a run that fails half-way is finished by the next.
 
-mod app;
+pub(crate) mod app;
 mod artifacts;
+pub(crate) mod audit;
 mod execute;
-mod login;
-mod observe;
+pub(crate) mod login;
+pub(crate) mod observe;
 mod report;
+pub(crate) mod rotate;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -95,6 +97,20 @@ impl Prepared {
     }
 }
 
+/// What [`prepare_with`] reads beyond what `plan` needs, and where the declared state comes
+/// from.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PrepareOptions {
+    /// How the plan treats undeclared grants.
+    pub(crate) plan: PlanOptions,
+    /// Read every part of an External Client App (four calls) instead of taking the parts
+    /// `apply` does not re-read from the last runbook; the audit needs the real policy.
+    pub(crate) full_app_read: bool,
+    /// The requirements the last apply recorded, standing in for the plugin's preset (the
+    /// audit of an integration found through its runbook).
+    pub(crate) recorded_requirements: Option<Requirements>,
+}
+
 /// Reads the org and works out the plan, writing nothing.
 pub(crate) async fn prepare(
     org: &Org,
@@ -102,11 +118,46 @@ pub(crate) async fn prepare(
     job: &JobArgs,
     options: PlanOptions,
 ) -> anyhow::Result<Prepared> {
+    let options = PrepareOptions {
+        plan: options,
+        ..PrepareOptions::default()
+    };
+    prepare_with(org, integration, job, &options).await
+}
+
+/// [`prepare`] with the audit's and rotation's extra options.
+pub(crate) async fn prepare_with(
+    org: &Org,
+    integration: Integration,
+    job: &JobArgs,
+    prepare_options: &PrepareOptions,
+) -> anyhow::Result<Prepared> {
+    let options = prepare_options.plan;
     let spec = &integration.spec;
+    let spec_dir = integration
+        .spec_path
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let artifacts = Artifacts::new(
+        &job.out,
+        &spec.id,
+        job.key_file.as_deref(),
+        &spec.certificate,
+        &spec_dir,
+    );
+    let previous = artifacts.previous_runbook();
+    // A finished certificate rotation leaves the overlap app as the integration's own, so
+    // the app's name comes from the runbook from then on.
+    let app_name = previous
+        .as_ref()
+        .and_then(rotate::rotated_app_name)
+        .unwrap_or_else(|| spec.app_name());
     let keys = observe::Keys {
         username: spec.user.username.clone(),
         permission_set: spec.permission_set_name(),
-        app: spec.app_name(),
+        app: app_name.clone(),
     };
     // Grants for vendor features stay out unless the feature is on: switched on in the spec,
     // or on by default in the plugin. They are dropped before merging, so a feature's wider
@@ -161,6 +212,13 @@ pub(crate) async fn prepare(
                 .iter()
                 .map(|set| set.namespace.clone()),
         )
+        .chain(
+            prepare_options
+                .recorded_requirements
+                .iter()
+                .flat_map(|requirements| &requirements.package_permission_sets)
+                .map(|set| set.namespace.clone()),
+        )
         .collect();
     let mut snapshot = observe::observe(&org.session, &keys, &namespaces).await?;
 
@@ -171,14 +229,18 @@ pub(crate) async fn prepare(
         available_objects: Vec::new(),
     };
     let resolved = resolve(&facts)?;
-    let preset_requirements = resolved
-        .as_ref()
-        .map_or_else(Requirements::default, |resolved| {
-            resolved.requirements.clone()
-        });
+    let preset_requirements = match &prepare_options.recorded_requirements {
+        Some(recorded) => recorded.clone(),
+        None => resolved
+            .as_ref()
+            .map_or_else(Requirements::default, |resolved| {
+                resolved.requirements.clone()
+            }),
+    };
     let validation = sfiu_core::validate(spec, &preset_requirements);
 
-    let desired_names = DesiredState::new(spec, &validation.requirements);
+    let mut desired_names = DesiredState::new(spec, &validation.requirements);
+    desired_names.app.name = app_name;
     observe::resolve_entities(
         &org.session,
         &desired_names.permission_set.apex_classes,
@@ -187,27 +249,13 @@ pub(crate) async fn prepare(
     )
     .await?;
 
-    let spec_dir = integration
-        .spec_path
-        .as_deref()
-        .and_then(std::path::Path::parent)
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
-    let artifacts = Artifacts::new(
-        &job.out,
-        &spec.id,
-        job.key_file.as_deref(),
-        &spec.certificate,
-        &spec_dir,
-    );
-    let previous = artifacts.previous_runbook();
-
     let app = read_app(
         org,
         &snapshot,
         &desired_names,
         previous.as_ref(),
         spec.app.kind,
+        prepare_options.full_app_read,
     )
     .await?;
     snapshot.observed.app = app.as_ref().map(|state| state.observed.clone());
@@ -279,6 +327,7 @@ async fn read_app(
     desired: &DesiredState,
     previous: Option<&sfiu_runbook::Runbook>,
     wanted: AppKind,
+    full: bool,
 ) -> anyhow::Result<Option<app::AppState>> {
     let recorded_kind = previous.map(|runbook| runbook.app.kind.as_str());
     let recorded = previous.map(recorded_app);
@@ -291,7 +340,7 @@ async fn read_app(
     }
     if eca_first {
         if let Some(state) =
-            app::read_external_client_app(&org.session, &desired.app, recorded.as_ref(), false)
+            app::read_external_client_app(&org.session, &desired.app, recorded.as_ref(), full)
                 .await?
         {
             return Ok(Some(state));
@@ -301,7 +350,7 @@ async fn read_app(
     if let Some(state) = app::read_connected_app(&org.session, &desired.app.name).await? {
         return Ok(Some(state));
     }
-    app::read_external_client_app(&org.session, &desired.app, recorded.as_ref(), false).await
+    app::read_external_client_app(&org.session, &desired.app, recorded.as_ref(), full).await
 }
 
 /// The app as the last runbook recorded it, standing in for the parts of an External Client

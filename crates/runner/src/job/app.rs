@@ -28,6 +28,28 @@ pub(crate) struct AppState {
     pub(crate) observed: ObservedApp,
     /// The consumer key, when the org returned it.
     pub(crate) consumer_key: Option<String>,
+    /// The certificate on the app, when it has one that parses.
+    pub(crate) certificate: Option<sfiu_jwt::Certificate>,
+    /// OAuth policy settings read back (`ipRelaxation`, `refreshTokenPolicy` and their
+    /// External Client App counterparts); empty when they were not read.
+    pub(crate) policies: std::collections::BTreeMap<String, String>,
+}
+
+/// The OAuth policy settings sfiu writes on an app of `kind`, by metadata element name.
+pub(crate) fn expected_policies(kind: AppKind) -> std::collections::BTreeMap<String, String> {
+    let pairs: [(&str, &str); 2] = match kind {
+        AppKind::ExternalClientApp => [
+            ("ipRelaxationPolicyType", "Enforce"),
+            ("refreshTokenPolicyType", "Infinite"),
+        ],
+        AppKind::ConnectedApp | AppKind::Auto => {
+            [("ipRelaxation", "ENFORCE"), ("refreshTokenPolicy", "infinite")]
+        }
+    };
+    pairs
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
 }
 
 /// Component names of an External Client App's parts.
@@ -204,11 +226,21 @@ pub(crate) async fn read_connected_app(
         has_certificate: certificate.is_some(),
         certificate_fingerprint_sha256: certificate.and_then(fingerprint_of),
     };
+    let policy = element.child("oauthPolicy");
+    let policies = ["ipRelaxation", "refreshTokenPolicy"]
+        .into_iter()
+        .filter_map(|name| {
+            let value = policy?.child_text(name)?;
+            Some((name.to_owned(), value.to_owned()))
+        })
+        .collect();
     Ok(Some(AppState {
         observed,
         consumer_key: oauth
             .and_then(|oauth| oauth.child_text("consumerKey"))
             .map(str::to_owned),
+        certificate: certificate.and_then(parse_certificate),
+        policies,
     }))
 }
 
@@ -241,6 +273,8 @@ pub(crate) async fn read_external_client_app(
         .child_text("certificate")
         .filter(|c| !c.trim().is_empty());
     let consumer_key = global.element.child_text("consumerKey").map(str::to_owned);
+    let parsed_certificate = certificate.and_then(parse_certificate);
+    let mut policy_values = std::collections::BTreeMap::new();
 
     let mut observed = recorded.cloned().unwrap_or_else(|| ObservedApp {
         kind: AppKind::ExternalClientApp,
@@ -292,6 +326,11 @@ pub(crate) async fn read_external_client_app(
             )
             .await?;
         let policy = policies.first();
+        for name in ["ipRelaxationPolicyType", "refreshTokenPolicyType"] {
+            if let Some(value) = policy.and_then(|record| record.element.child_text(name)) {
+                policy_values.insert(name.to_owned(), value.to_owned());
+            }
+        }
         observed.admin_approved = policy
             .and_then(|record| record.element.child_text("permittedUsersPolicyType"))
             == Some("AdminApprovedPreAuthorized");
@@ -308,7 +347,13 @@ pub(crate) async fn read_external_client_app(
     Ok(Some(AppState {
         observed,
         consumer_key,
+        certificate: parsed_certificate,
+        policies: policy_values,
     }))
+}
+
+fn parse_certificate(body: &str) -> Option<sfiu_jwt::Certificate> {
+    sfiu_jwt::Certificate::parse(body.as_bytes()).ok()
 }
 
 fn fingerprint_of(body: &str) -> Option<String> {

@@ -1,0 +1,810 @@
+//! The drift audit: what changed in the org since the integration was declared, each change
+//! with where it is, since when and by whom, and how to undo it.
+//!
+//! The declared state is the prepared plan's desired state (spec and plugin preset, or the
+//! requirements the last runbook recorded). The org is read through SOQL only: the main
+//! job's one Composite read, plus one more Composite here for what only the audit needs
+//! (modification dates and authors of the grant rows, other holders of the permission set,
+//! the user's profile flags, the app row). Every query is filtered by the integration's
+//! user, permission set or app, so the cost follows the integration's own grants and never
+//! the size of the org.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context as _;
+use serde::Serialize;
+use serde_json::Value;
+use sfiu_core::{Action, Operation, Resource, Value as PlanValue};
+use sfiu_sf_client::{CompositeSubresponse, Session};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::Prepared;
+use super::observe::{query_subrequest, records, run_queries, soql_string};
+
+/// Users that have not logged in for this many days look abandoned.
+pub(crate) const STALE_LOGIN_DAYS: i64 = 90;
+
+/// One way the org differs from the declared state.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Finding {
+    /// Stable kebab-case kind, e.g. `grant-added`.
+    pub(crate) kind: &'static str,
+    /// What differs, in one sentence.
+    pub(crate) what: String,
+    /// Where it is: the record or component.
+    #[serde(rename = "where")]
+    pub(crate) location: String,
+    /// When it changed (`LastModifiedDate`), where the org records it.
+    pub(crate) since: Option<String>,
+    /// Who changed it (`LastModifiedBy.Username`), where the org records it.
+    pub(crate) by: Option<String>,
+    /// How to bring it back.
+    pub(crate) fix: String,
+    /// Whether `sfiu audit --fix` repairs it.
+    pub(crate) fixable: bool,
+}
+
+/// Repairs the plan cannot express, done by `--fix` around the plan's execution.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Repairs {
+    /// Move the user back to the API-only profile: `(user id, profile id, profile name)`.
+    pub(crate) restore_profile: Option<(String, String, String)>,
+    /// Assignments of the integration's permission set to other users: `(id, username)`.
+    pub(crate) foreign_assignments: Vec<(String, String)>,
+    /// Save the app again to restore its OAuth policy.
+    pub(crate) resave_app: bool,
+}
+
+impl Repairs {
+    /// Whether any repair is due.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.restore_profile.is_none() && self.foreign_assignments.is_empty() && !self.resave_app
+    }
+
+    /// One line per repair, for the plan shown before `--fix` writes.
+    pub(crate) fn describe(&self, username: &str, app: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some((_, _, profile)) = &self.restore_profile {
+            lines.push(format!(
+                "~ update user `{username}`: ProfileId → `{profile}`"
+            ));
+        }
+        for (_, other) in &self.foreign_assignments {
+            lines.push(format!(
+                "- delete the assignment of the integration's permission set to `{other}`"
+            ));
+        }
+        if self.resave_app {
+            lines.push(format!("~ update app `{app}`: OAuth policy as sfiu set it"));
+        }
+        lines
+    }
+}
+
+/// What an audit found for one integration.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Audit {
+    /// Every finding, in plan order, then the audit's own checks.
+    pub(crate) findings: Vec<Finding>,
+    /// Repairs outside the plan.
+    pub(crate) repairs: Repairs,
+}
+
+/// When and by whom a row was last changed.
+#[derive(Debug, Clone, Default)]
+struct Modified {
+    date: Option<String>,
+    by: Option<String>,
+}
+
+/// The audit's own read: modification details and the checks the plan does not make.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AuditRead {
+    /// By key: `object:<lower>`, `field:<lower>`, `entity:<id>`, `set`, `user`, `app`,
+    /// `assignment:<lower name>`.
+    modified: BTreeMap<String, Modified>,
+    /// Assignments of the integration's permission set to other users.
+    foreign: Vec<(String, String, Modified)>,
+    /// The user's profile and whether it is confined to the API.
+    profile: Option<(String, bool)>,
+    /// When the user's password was last set, where the org exposes it.
+    password_changed: Option<String>,
+}
+
+fn text(record: &Value, path: &str) -> Option<String> {
+    let mut value = record;
+    for part in path.split('.') {
+        value = value.get(part)?;
+    }
+    value.as_str().map(str::to_owned)
+}
+
+fn modified(record: &Value) -> Modified {
+    Modified {
+        date: text(record, "LastModifiedDate"),
+        by: text(record, "LastModifiedBy.Username"),
+    }
+}
+
+/// Rows of an optional query: an org that lacks a field (older release, or one the
+/// simulated org does not model) answers with an error, which means "not observable".
+fn optional_records<'a>(
+    responses: &'a BTreeMap<String, CompositeSubresponse>,
+    reference: &str,
+) -> &'a [Value] {
+    responses
+        .get(reference)
+        .filter(|response| response.is_success())
+        .and_then(|response| response.body.get("records"))
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Reads what only the audit needs, in one Composite request.
+pub(crate) async fn read(session: &Session, prepared: &Prepared) -> anyhow::Result<AuditRead> {
+    let username = soql_string(&prepared.desired.user.username);
+    let permission_set = soql_string(&prepared.desired.permission_set.name);
+    let app = soql_string(&prepared.desired.app.name);
+    const AUDIT: &str = "LastModifiedDate, LastModifiedBy.Username";
+    let queries = vec![
+        query_subrequest(
+            session,
+            "objectRows",
+            &format!(
+                "SELECT Id, SobjectType, {AUDIT} FROM ObjectPermissions \
+                 WHERE Parent.Name = {permission_set}"
+            ),
+        ),
+        query_subrequest(
+            session,
+            "fieldRows",
+            &format!(
+                "SELECT Id, Field, {AUDIT} FROM FieldPermissions WHERE Parent.Name = {permission_set}"
+            ),
+        ),
+        query_subrequest(
+            session,
+            "entityRows",
+            &format!(
+                "SELECT Id, SetupEntityId, {AUDIT} FROM SetupEntityAccess \
+                 WHERE Parent.Name = {permission_set}"
+            ),
+        ),
+        query_subrequest(
+            session,
+            "set",
+            &format!(
+                "SELECT Id, {AUDIT} FROM PermissionSet WHERE Name = {permission_set} \
+                 AND NamespacePrefix = null"
+            ),
+        ),
+        query_subrequest(
+            session,
+            "assignments",
+            &format!(
+                "SELECT Id, PermissionSet.Name, PermissionSet.NamespacePrefix, {AUDIT} \
+                 FROM PermissionSetAssignment WHERE Assignee.Username = {username}"
+            ),
+        ),
+        query_subrequest(
+            session,
+            "holders",
+            &format!(
+                "SELECT Id, Assignee.Username, {AUDIT} FROM PermissionSetAssignment \
+                 WHERE PermissionSet.Name = {permission_set} \
+                 AND PermissionSet.NamespacePrefix = null"
+            ),
+        ),
+        query_subrequest(
+            session,
+            "user",
+            &format!(
+                "SELECT Id, Profile.Name, Profile.PermissionsApiUserOnly, {AUDIT} \
+                 FROM User WHERE Username = {username}"
+            ),
+        ),
+        // Asked separately, because an org that does not expose the field fails only this
+        // query, not the others.
+        query_subrequest(
+            session,
+            "password",
+            &format!("SELECT Id, LastPasswordChangeDate FROM User WHERE Username = {username}"),
+        ),
+        query_subrequest(
+            session,
+            "app",
+            &format!("SELECT Id, {AUDIT} FROM ConnectedApplication WHERE Name = {app}"),
+        ),
+    ];
+    let responses = run_queries(session, queries)
+        .await
+        .context("failed to read the audit details")?;
+
+    let mut read = AuditRead::default();
+    for row in records(&responses, "objectRows")? {
+        if let Some(object) = text(row, "SobjectType") {
+            read.modified.insert(
+                format!("object:{}", object.to_ascii_lowercase()),
+                modified(row),
+            );
+        }
+    }
+    for row in records(&responses, "fieldRows")? {
+        if let Some(field) = text(row, "Field") {
+            read.modified.insert(
+                format!("field:{}", field.to_ascii_lowercase()),
+                modified(row),
+            );
+        }
+    }
+    for row in records(&responses, "entityRows")? {
+        if let Some(entity) = text(row, "SetupEntityId") {
+            read.modified
+                .insert(format!("entity:{entity}"), modified(row));
+        }
+    }
+    if let Some(row) = records(&responses, "set")?.first() {
+        read.modified.insert("set".to_owned(), modified(row));
+    }
+    for row in records(&responses, "assignments")? {
+        let name = text(row, "PermissionSet.Name").unwrap_or_default();
+        let full = match text(row, "PermissionSet.NamespacePrefix") {
+            Some(namespace) => format!("{namespace}__{name}"),
+            None => name,
+        };
+        read.modified.insert(
+            format!("assignment:{}", full.to_ascii_lowercase()),
+            modified(row),
+        );
+    }
+    let own = prepared.desired.user.username.to_ascii_lowercase();
+    for row in records(&responses, "holders")? {
+        let (Some(id), Some(holder)) = (text(row, "Id"), text(row, "Assignee.Username")) else {
+            continue;
+        };
+        if holder.to_ascii_lowercase() != own {
+            read.foreign.push((id, holder, modified(row)));
+        }
+    }
+    if let Some(row) = records(&responses, "user")?.first() {
+        read.modified.insert("user".to_owned(), modified(row));
+        let api_only = row
+            .pointer("/Profile/PermissionsApiUserOnly")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        read.profile = text(row, "Profile.Name").map(|name| (name, api_only));
+    }
+    read.password_changed = optional_records(&responses, "password")
+        .first()
+        .and_then(|row| text(row, "LastPasswordChangeDate"));
+    if let Some(row) = records(&responses, "app")?.first() {
+        read.modified.insert("app".to_owned(), modified(row));
+    }
+    Ok(read)
+}
+
+/// Builder of findings with the context every finding shares.
+struct Collector<'a> {
+    prepared: &'a Prepared,
+    read: &'a AuditRead,
+    findings: Vec<Finding>,
+}
+
+impl Collector<'_> {
+    fn push(
+        &mut self,
+        kind: &'static str,
+        what: String,
+        location: String,
+        modified_key: Option<&str>,
+        fix: String,
+    ) {
+        let modified = modified_key
+            .and_then(|key| self.read.modified.get(key))
+            .cloned()
+            .unwrap_or_default();
+        self.findings.push(Finding {
+            kind,
+            what,
+            location,
+            since: modified.date,
+            by: modified.by,
+            fix,
+            fixable: true,
+        });
+    }
+
+    fn set_location(&self) -> String {
+        format!(
+            "permission set `{}`",
+            self.prepared.desired.permission_set.name
+        )
+    }
+}
+
+/// Splits an update's changes into rights the org added (declared `false`, found `true`) and
+/// rights it lost (declared `true`, found `false`).
+fn split_changes(action: &Action) -> (Vec<String>, Vec<String>) {
+    let mut added = Vec::new();
+    let mut removed = Vec::new();
+    for change in &action.changes {
+        match (&change.from, &change.to) {
+            (Some(PlanValue::Bool(true)), Some(PlanValue::Bool(false))) => {
+                added.push(change.field.clone());
+            }
+            (_, Some(PlanValue::Bool(true))) => removed.push(change.field.clone()),
+            _ => {}
+        }
+    }
+    (added, removed)
+}
+
+const FIX: &str = "`sfiu audit --fix` restores the declared state";
+
+/// Turns the plan (made with `delete_extra`) and the audit's read into findings.
+pub(crate) fn findings(
+    prepared: &Prepared,
+    read: &AuditRead,
+    days: u32,
+    now: OffsetDateTime,
+) -> Audit {
+    let mut collector = Collector {
+        prepared,
+        read,
+        findings: Vec::new(),
+    };
+    for action in &prepared.plan.actions {
+        plan_finding(&mut collector, action);
+    }
+    let mut repairs = Repairs::default();
+    user_findings(&mut collector, &mut repairs, now);
+    for (id, holder, modified) in &read.foreign {
+        collector.findings.push(Finding {
+            kind: "permission-set-shared",
+            what: format!("the integration's permission set is also assigned to `{holder}`"),
+            location: collector.set_location(),
+            since: modified.date.clone(),
+            by: modified.by.clone(),
+            fix: format!("{FIX}: removes the assignment to `{holder}`"),
+            fixable: true,
+        });
+        repairs.foreign_assignments.push((id.clone(), holder.clone()));
+    }
+    app_policy_findings(&mut collector, &mut repairs);
+    certificate_findings(&mut collector, days, now);
+    Audit {
+        findings: collector.findings,
+        repairs,
+    }
+}
+
+fn plan_finding(collector: &mut Collector<'_>, action: &Action) {
+    let location = collector.set_location();
+    match (&action.resource, action.operation) {
+        (Resource::User { username }, Operation::Create) => collector.push(
+            "user-missing",
+            format!("the integration user `{username}` does not exist"),
+            format!("user `{username}`"),
+            None,
+            FIX.to_owned(),
+        ),
+        (Resource::User { username }, Operation::Update) => {
+            let inactive = action.changes.iter().any(|change| change.field == "IsActive");
+            if inactive {
+                collector.push(
+                    "user-inactive",
+                    format!("the integration user `{username}` is deactivated"),
+                    format!("user `{username}`"),
+                    Some("user"),
+                    format!("{FIX}: activates the user (it needs a free seat)"),
+                );
+            }
+            let others: Vec<String> = action
+                .changes
+                .iter()
+                .filter(|change| change.field != "IsActive")
+                .map(ToString::to_string)
+                .collect();
+            if !others.is_empty() {
+                collector.push(
+                    "user-changed",
+                    format!("the user's fields differ: {}", others.join(", ")),
+                    format!("user `{username}`"),
+                    Some("user"),
+                    FIX.to_owned(),
+                );
+            }
+        }
+        (Resource::PermissionSetLicenseAssignment { license, username }, Operation::Assign) => {
+            collector.push(
+                "licence-removed",
+                format!("the permission set licence `{license}` is no longer assigned"),
+                format!("user `{username}`"),
+                None,
+                FIX.to_owned(),
+            );
+        }
+        (Resource::PermissionSet { name }, Operation::Create) => collector.push(
+            "permission-set-missing",
+            format!("the permission set `{name}` does not exist"),
+            location,
+            None,
+            FIX.to_owned(),
+        ),
+        (Resource::PermissionSet { .. }, Operation::Update) => {
+            let (added, removed) = split_changes(action);
+            if !added.is_empty() {
+                collector.push(
+                    "grant-added",
+                    format!("system permission(s) not declared: {}", added.join(", ")),
+                    location.clone(),
+                    Some("set"),
+                    format!("{FIX}: switches them off"),
+                );
+            }
+            if !removed.is_empty() {
+                collector.push(
+                    "grant-removed",
+                    format!("declared system permission(s) switched off: {}", removed.join(", ")),
+                    location.clone(),
+                    Some("set"),
+                    format!("{FIX}: switches them on"),
+                );
+            }
+            let record: Vec<String> = action
+                .changes
+                .iter()
+                .filter(|change| !matches!(change.to, Some(PlanValue::Bool(_))))
+                .map(ToString::to_string)
+                .collect();
+            if !record.is_empty() {
+                collector.push(
+                    "permission-set-changed",
+                    format!("the permission set's fields differ: {}", record.join(", ")),
+                    location,
+                    Some("set"),
+                    FIX.to_owned(),
+                );
+            }
+        }
+        (Resource::ObjectPermissions { object, .. }, operation) => {
+            let key = format!("object:{}", object.to_ascii_lowercase());
+            grant_finding(collector, action, operation, &format!("object `{object}`"), &key);
+        }
+        (Resource::FieldPermissions { field, .. }, operation) => {
+            let key = format!("field:{}", field.to_ascii_lowercase());
+            grant_finding(collector, action, operation, &format!("field `{field}`"), &key);
+        }
+        (
+            Resource::SetupEntityAccess {
+                entity_type, name, ..
+            },
+            operation,
+        ) => {
+            let ids = &collector.prepared.snapshot.ids;
+            let lookup = if entity_type == sfiu_core::APEX_CLASS_ENTITY {
+                &ids.apex_classes
+            } else {
+                &ids.custom_permissions
+            };
+            let key = lookup
+                .get(&name.to_ascii_lowercase())
+                .map(|id| format!("entity:{id}"))
+                .unwrap_or_default();
+            grant_finding(
+                collector,
+                action,
+                operation,
+                &format!("{entity_type} `{name}`"),
+                &key,
+            );
+        }
+        (
+            Resource::PermissionSetAssignment {
+                permission_set,
+                namespace,
+                username,
+            },
+            operation @ (Operation::Assign | Operation::Delete),
+        ) => {
+            let full = match namespace {
+                Some(namespace) => format!("{namespace}__{permission_set}"),
+                None => permission_set.clone(),
+            };
+            if operation == Operation::Assign {
+                collector.push(
+                    "assignment-removed",
+                    format!("the declared permission set `{full}` is no longer assigned"),
+                    format!("user `{username}`"),
+                    None,
+                    format!("{FIX}: assigns it again"),
+                );
+            } else {
+                collector.push(
+                    "extra-assignment",
+                    format!("another permission set, `{full}`, is assigned to the integration user"),
+                    format!("user `{username}`"),
+                    Some(&format!("assignment:{}", full.to_ascii_lowercase())),
+                    format!("{FIX}: removes the assignment"),
+                );
+            }
+        }
+        (Resource::Certificate { .. }, Operation::Update) => collector.push(
+            "app-certificate-changed",
+            "the certificate on the app is not the integration's certificate".to_owned(),
+            format!("app `{}`", collector.prepared.desired.app.name),
+            Some("app"),
+            format!("{FIX}: uploads the integration's certificate again"),
+        ),
+        (Resource::App { kind, name }, Operation::Create) => collector.push(
+            "app-missing",
+            format!("the {kind} `{name}` does not exist"),
+            format!("app `{name}`"),
+            None,
+            FIX.to_owned(),
+        ),
+        (Resource::App { name, .. }, Operation::Update) => {
+            let mut pre_authorisation = Vec::new();
+            let mut policy = Vec::new();
+            let mut other = Vec::new();
+            for change in &action.changes {
+                match change.field.as_str() {
+                    "AdminApproved" | "PermissionSets" => pre_authorisation.push(change.to_string()),
+                    "OAuthScopes" => policy.push(change.to_string()),
+                    _ => other.push(change.to_string()),
+                }
+            }
+            for (kind, changes) in [
+                ("app-pre-authorisation", pre_authorisation),
+                ("app-oauth-policy", policy),
+                ("app-changed", other),
+            ] {
+                if !changes.is_empty() {
+                    collector.push(
+                        kind,
+                        format!("the app's settings differ: {}", changes.join(", ")),
+                        format!("app `{name}`"),
+                        Some("app"),
+                        FIX.to_owned(),
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn grant_finding(
+    collector: &mut Collector<'_>,
+    action: &Action,
+    operation: Operation,
+    subject: &str,
+    modified_key: &str,
+) {
+    let location = collector.set_location();
+    match operation {
+        Operation::Create => {
+            let rights: Vec<String> = action
+                .changes
+                .iter()
+                .filter(|change| change.to == Some(PlanValue::Bool(true)))
+                .map(|change| change.field.clone())
+                .collect();
+            collector.push(
+                "grant-removed",
+                format!("the declared access to {subject} is missing ({})", rights.join(", ")),
+                location,
+                None,
+                format!("{FIX}: grants it again"),
+            );
+        }
+        Operation::Delete => collector.push(
+            "grant-added",
+            format!(
+                "access to {subject} is not declared ({})",
+                action.note.clone().unwrap_or_default()
+            ),
+            location,
+            Some(modified_key),
+            format!("{FIX}: deletes it"),
+        ),
+        Operation::Update => {
+            let (added, removed) = split_changes(action);
+            if !added.is_empty() {
+                collector.push(
+                    "grant-added",
+                    format!("{subject} has undeclared rights: {}", added.join(", ")),
+                    location.clone(),
+                    Some(modified_key),
+                    format!("{FIX}: takes them away"),
+                );
+            }
+            if !removed.is_empty() {
+                collector.push(
+                    "grant-removed",
+                    format!("{subject} lost declared rights: {}", removed.join(", ")),
+                    location,
+                    Some(modified_key),
+                    format!("{FIX}: grants them again"),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn user_findings(collector: &mut Collector<'_>, repairs: &mut Repairs, now: OffsetDateTime) {
+    let prepared = collector.prepared;
+    let Some(user) = &prepared.snapshot.observed.user else {
+        return;
+    };
+    let location = format!("user `{}`", user.username);
+    let expected = prepared
+        .snapshot
+        .ids
+        .integration_profile
+        .clone()
+        .filter(|(_, name)| !name.is_empty());
+    if let Some((profile, api_only)) = &collector.read.profile
+        && let Some((expected_id, expected_name)) = &expected
+        && (profile != expected_name || !api_only)
+    {
+        collector.push(
+            "interactive-login",
+            format!(
+                "the user's profile is `{profile}`, which allows interactive login, not the API-only `{expected_name}`"
+            ),
+            location.clone(),
+            Some("user"),
+            format!("{FIX}: moves the user back to `{expected_name}`"),
+        );
+        repairs.restore_profile = Some((user.id.clone(), expected_id.clone(), expected_name.clone()));
+    }
+    if let Some(changed) = &collector.read.password_changed {
+        collector.findings.push(Finding {
+            kind: "password-set",
+            what: "the integration user has a password".to_owned(),
+            location: location.clone(),
+            since: Some(changed.clone()),
+            by: None,
+            fix: "an API-only integration user needs no password: reset it in Setup and \
+                  keep the user on the API-only profile"
+                .to_owned(),
+            fixable: false,
+        });
+    }
+    if !user.is_active {
+        return;
+    }
+    match prepared.snapshot.user_last_login.as_deref().map(parse_date) {
+        None => collector.findings.push(Finding {
+            kind: "never-logged-in",
+            what: "the integration user has never logged in".to_owned(),
+            location,
+            since: None,
+            by: None,
+            fix: "give the vendor the consumer key and key, or check its configuration; \
+                  `sfiu verify` tests the login"
+                .to_owned(),
+            fixable: false,
+        }),
+        Some(Some(last)) if (now - last).whole_days() > STALE_LOGIN_DAYS => {
+            collector.findings.push(Finding {
+                kind: "no-recent-login",
+                what: format!(
+                    "the integration user has not logged in for {} days",
+                    (now - last).whole_days()
+                ),
+                location,
+                since: prepared.snapshot.user_last_login.clone(),
+                by: None,
+                fix: "if the integration is no longer used, deactivate the user to free its seat"
+                    .to_owned(),
+                fixable: false,
+            });
+        }
+        _ => {}
+    }
+}
+
+fn app_policy_findings(collector: &mut Collector<'_>, repairs: &mut Repairs) {
+    let prepared = collector.prepared;
+    let Some(app) = &prepared.app else {
+        return;
+    };
+    let expected = super::app::expected_policies(app.observed.kind);
+    let differing: Vec<String> = expected
+        .iter()
+        .filter_map(|(name, wanted)| {
+            let current = app.policies.get(name)?;
+            (!current.eq_ignore_ascii_case(wanted)).then(|| format!("{name}: {current} → {wanted}"))
+        })
+        .collect();
+    if differing.is_empty() {
+        return;
+    }
+    collector.push(
+        "app-oauth-policy",
+        format!("the app's OAuth policy differs: {}", differing.join(", ")),
+        format!("app `{}`", prepared.desired.app.name),
+        Some("app"),
+        FIX.to_owned(),
+    );
+    repairs.resave_app = true;
+}
+
+fn certificate_findings(collector: &mut Collector<'_>, days: u32, now: OffsetDateTime) {
+    let prepared = collector.prepared;
+    // The certificate on the app is what logins are checked against; the local file stands
+    // in when the app cannot be read.
+    let certificate = prepared
+        .app
+        .as_ref()
+        .and_then(|app| app.certificate.clone())
+        .or_else(|| prepared.artifacts.certificate().ok().flatten());
+    let Some(certificate) = certificate else {
+        return;
+    };
+    let location = format!(
+        "certificate {} on app `{}`",
+        certificate.fingerprint(),
+        prepared.desired.app.name
+    );
+    let until = certificate
+        .not_after()
+        .format(&Rfc3339)
+        .unwrap_or_default();
+    let fix = format!(
+        "rotate it: `sfiu cert rotate --plugin {}`",
+        prepared.integration.spec.id
+    );
+    if certificate.is_expired(now) {
+        collector.findings.push(Finding {
+            kind: "certificate-expired",
+            what: format!("the certificate expired on {until}"),
+            location,
+            since: Some(until),
+            by: None,
+            fix,
+            fixable: false,
+        });
+    } else if certificate.days_left(now) <= i64::from(days) {
+        collector.findings.push(Finding {
+            kind: "certificate-expiring",
+            what: format!(
+                "the certificate expires in {} days, within the {days}-day window",
+                certificate.days_left(now)
+            ),
+            location,
+            since: None,
+            by: None,
+            fix,
+            fixable: false,
+        });
+    }
+}
+
+/// Parses a Salesforce datetime (`2026-01-02T03:04:05.000+0000`) or RFC 3339.
+pub(crate) fn parse_date(text: &str) -> Option<OffsetDateTime> {
+    if let Ok(time) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(time);
+    }
+    // Salesforce writes the offset without a colon.
+    let (head, offset) = text.split_at(text.len().checked_sub(5)?);
+    let fixed = format!("{head}{}:{}", &offset[..3], &offset[3..]);
+    OffsetDateTime::parse(&fixed, &Rfc3339).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_salesforce_and_rfc3339_dates() {
+        let salesforce = parse_date("2026-01-02T03:04:05.000+0000").unwrap();
+        let rfc = parse_date("2026-01-02T03:04:05Z").unwrap();
+        assert_eq!(salesforce, rfc);
+        assert!(parse_date("yesterday").is_none());
+    }
+}
