@@ -5,6 +5,7 @@
 
 mod apply;
 mod cli;
+mod health;
 #[allow(
     dead_code,
     unused_imports,

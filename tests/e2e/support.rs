@@ -375,20 +375,63 @@ pub(crate) fn records<'a>(snapshot: &'a Value, sobject: &str) -> Vec<&'a Value> 
 }
 
 /// The parts of an org snapshot that only writes change: records, metadata and the id
-/// sequence. Sessions and the API usage counter move with every login and read, and are left
-/// out.
+/// sequence. Sessions, the API usage counter and users' `LastLoginDate` move with every login
+/// and read, and are left out.
 pub(crate) fn written_state(snapshot: &Value) -> Value {
+    let mut tables = snapshot["tables"].clone();
+    if let Some(users) = tables.get_mut("User").and_then(Value::as_object_mut) {
+        for user in users.values_mut() {
+            if let Some(user) = user.as_object_mut() {
+                user.remove("LastLoginDate");
+            }
+        }
+    }
     serde_json::json!({
-        "tables": snapshot["tables"],
+        "tables": tables,
         "metadata": snapshot["metadata"],
         "next_id": snapshot["next_id"],
     })
 }
 
-/// [`written_state`] of the context's org now.
+/// The JSON paths at which two values differ (at most 20), for readable failures.
+pub(crate) fn differences(before: &Value, after: &Value) -> Vec<String> {
+    fn walk(path: &str, before: &Value, after: &Value, found: &mut Vec<String>) {
+        if found.len() >= 20 || before == after {
+            return;
+        }
+        match (before, after) {
+            (Value::Object(left), Value::Object(right)) => {
+                let keys: std::collections::BTreeSet<&String> =
+                    left.keys().chain(right.keys()).collect();
+                for key in keys {
+                    let null = Value::Null;
+                    walk(
+                        &format!("{path}/{key}"),
+                        left.get(key).unwrap_or(&null),
+                        right.get(key).unwrap_or(&null),
+                        found,
+                    );
+                }
+            }
+            _ => found.push(format!("{path}: {before} -> {after}")),
+        }
+    }
+    let mut found = Vec::new();
+    walk("", before, after, &mut found);
+    found
+}
+
 impl TestContext {
+    /// [`written_state`] of the context's org now.
     pub(crate) fn written_state(&self) -> Value {
         written_state(&self.org().snapshot())
+    }
+
+    /// Fails, listing the differences, if the org's written state is no longer `before`.
+    #[track_caller]
+    pub(crate) fn assert_unchanged_since(&self, before: &Value, what: &str) {
+        let changes = differences(before, &self.written_state());
+        assert!(changes.is_empty(), "{what} changed the org:\n{}", changes.join("\n"));
     }
 }
 

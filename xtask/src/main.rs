@@ -5,7 +5,9 @@
 
 #![expect(clippy::print_stderr, reason = "xtask reports progress on stderr")]
 
+mod bench;
 mod ci;
+mod runbooks;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +20,9 @@ commands:
   ci       everything CI runs: fmt check, clippy -D warnings, tests (nextest), doc tests,
            docs with -D warnings, tidy
   tidy     the style rules a program can check (see STYLE.md)
+  bench    the benchmarks: `sfiu apply` against a naive baseline, plugin load and call times
+  runbooks [--check]
+           regenerate the example runbooks in docs/runbooks (or, with --check, compare them)
 ";
 
 fn main() -> ExitCode {
@@ -25,6 +30,8 @@ fn main() -> ExitCode {
     let result = match arguments.first().map(String::as_str) {
         Some("ci") => ci::run(&workspace_root()),
         Some("tidy") => tidy::run(&workspace_root()),
+        Some("bench") => bench::run(&workspace_root()),
+        Some("runbooks") => runbooks::run(&workspace_root(), &arguments[1..]),
         Some("-h" | "--help" | "help") | None => {
             eprint!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -146,7 +146,9 @@ async fn start_org() -> anyhow::Result<RunningOrg> {
 /// simulator runs in this process, so each org gets its own.
 fn integration_username(org: &RunningOrg) -> String {
     let admin = org.admin_username();
-    let domain = admin.split_once('@').map_or("example.com", |(_, domain)| domain);
+    let domain = admin
+        .split_once('@')
+        .map_or("example.com", |(_, domain)| domain);
     format!("integration-hubspot@{domain}")
 }
 
@@ -166,7 +168,14 @@ fn run_sfiu(
     org.reset_log();
     let started = Instant::now();
     let output = Command::new(binary)
-        .args(["apply", "--plugin", "hubspot", "--format", "json", "--no-progress"])
+        .args([
+            "apply",
+            "--plugin",
+            "hubspot",
+            "--format",
+            "json",
+            "--no-progress",
+        ])
         .args(["--instance-url", org.instance_url()])
         .args(["--username", username])
         .args(["--out", "out"])
@@ -371,7 +380,11 @@ async fn naive_apply(
     })?;
 
     // Look-ups: the org, the licence and its seats, the profile, the permission set licence.
-    query(&session, "SELECT Id, OrganizationType, IsSandbox FROM Organization").await?;
+    query(
+        &session,
+        "SELECT Id, OrganizationType, IsSandbox FROM Organization",
+    )
+    .await?;
     let licence = query(
         &session,
         "SELECT Id, TotalLicenses, UsedLicenses FROM UserLicense WHERE Name = 'Salesforce Integration'",
@@ -401,7 +414,10 @@ async fn naive_apply(
     // The user and its permission set licence.
     let found = query(
         &session,
-        &format!("SELECT Id FROM User WHERE Username = {}", soql_string(username)),
+        &format!(
+            "SELECT Id FROM User WHERE Username = {}",
+            soql_string(username)
+        ),
     )
     .await?;
     let (user, user_is_new) = match id_of(found.first()) {
@@ -642,10 +658,7 @@ async fn naive_apply(
     let assertion = Assertion::new(&consumer_key, username, Audience::production())?
         .sign(&credentials.key, now)?;
     let token = client
-        .jwt_bearer(
-            org.instance_url(),
-            &JwtAssertion::new(assertion.expose()),
-        )
+        .jwt_bearer(org.instance_url(), &JwtAssertion::new(assertion.expose()))
         .await?;
     let user_session = client.session(Connection::from_token(&token, API_VERSION))?;
     for (object, _) in &desired.objects {

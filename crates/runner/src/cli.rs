@@ -4,7 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::commands::audit::AuditArgs;
+use crate::commands::licenses::LicensesArgs;
 use crate::commands::plugin::PluginCommand;
+use crate::commands::rotate::RotateArgs;
 use crate::commands::setup::SetupArgs;
 use crate::commands::sim::SimCommand;
 use crate::output::Format;
@@ -86,6 +89,14 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Cert(CertCommand),
 
+    /// Compare an integration (or `--all`) with the org and report drift: exit 0 none, 1
+    /// drift found, 2 could not audit. `--fix` restores the declared state.
+    Audit(AuditArgs),
+
+    /// Seat report for the Salesforce Integration licence and its permission set licence,
+    /// with the integration users holding them and the ones that look abandoned.
+    Licenses(LicensesArgs),
+
     /// Integration plugins: list them, show what a preset asks for, check a bundle.
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -120,6 +131,10 @@ pub(crate) enum CertCommand {
     ///
     /// Exits 1 when the certificate has expired or expires within `--warn-days`.
     Show(CertShowArgs),
+    /// Replace an integration's certificate without downtime: a second app carries the new
+    /// certificate beside the old one; `--finish` removes the old one once the vendor has
+    /// switched. `--certificate` and `--key-file` name the new pair (default: generated).
+    Rotate(Box<RotateArgs>),
 }
 
 /// Arguments of `sfiu cert new`.

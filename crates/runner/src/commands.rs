@@ -1,7 +1,10 @@
 //! Dispatches each subcommand to its module under `commands/`.
 
+pub(crate) mod audit;
 mod cert;
+pub(crate) mod licenses;
 pub(crate) mod plugin;
+pub(crate) mod rotate;
 pub(crate) mod setup;
 pub(crate) mod sim;
 pub(crate) mod spec;
@@ -19,6 +22,8 @@ pub(crate) fn run(command: Command, printer: &Printer) -> anyhow::Result<Outcome
         Command::Sim(command) => sim::run(command, printer),
         Command::Spec(command) => spec::run(command, printer),
         Command::Cert(command) => cert::run(command, printer),
+        Command::Audit(arguments) => audit::run(&arguments, printer),
+        Command::Licenses(arguments) => licenses::run(&arguments, printer),
         Command::Plugin(command) => plugin::run(command, printer),
     }
 }

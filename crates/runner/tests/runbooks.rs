@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use sfiu_plugin_host::{Host, HostConfig};
+use sfiu_plugin_host::{Host, HostConfig, OrgFacts};
 
 /// Where the examples live, relative to this crate.
 const EXAMPLES: &str = "../../docs/runbooks";
@@ -25,11 +25,73 @@ struct Generated {
 }
 
 fn examples_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(EXAMPLES)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(EXAMPLES)
+        .canonicalize()
+        .expect("docs/runbooks exists")
 }
 
-/// Every `(plugin, preset)` bundled in this build, in a stable order.
-fn bundled_presets(cache: &Path) -> Vec<(String, String)> {
+/// Presets whose apply fails on every simulated org today, with a text their error shows.
+// FIXME(#3): both Gong presets grant object permissions on `OpportunityHistory`,
+// `OpportunityLineItem`, `OpportunitySplit` and `OpportunityTeamMember`, which the simulated
+// org refuses as `SobjectType` values (access to them follows the parent Opportunity), so the
+// whole grant step fails; once the plugin or the runner handles such child objects, their
+// examples are generated like the others and this list is empty.
+const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
+    (
+        "gong",
+        "read-only",
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+    ),
+    (
+        "gong",
+        "standard",
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+    ),
+];
+
+/// One bundled preset.
+struct Preset {
+    plugin: String,
+    preset: String,
+    /// Dangerous system permissions the preset may grant, which the spec must acknowledge.
+    dangerous: Vec<String>,
+}
+
+impl Preset {
+    fn name(&self) -> String {
+        format!("{}-{}", self.plugin, self.preset)
+    }
+
+    fn known_failure(&self) -> Option<&'static str> {
+        KNOWN_FAILURES
+            .iter()
+            .find(|(plugin, preset, _)| *plugin == self.plugin && *preset == self.preset)
+            .map(|(_, _, error)| *error)
+    }
+
+    /// The spec an admin would write for this preset: the plugin, the preset, the user and
+    /// the acknowledgement of the preset's dangerous permissions.
+    fn spec(&self) -> String {
+        let username = format!("integration-{}@acme.example", self.plugin);
+        let acknowledged: Vec<String> = self
+            .dangerous
+            .iter()
+            .map(|name| format!("\"{name}\""))
+            .collect();
+        format!(
+            "id = \"{plugin}\"\nacknowledge_dangerous = [{acknowledged}]\n\n\
+             [plugin]\nid = \"{plugin}\"\npreset = \"{preset}\"\n\n\
+             [user]\nusername = \"{username}\"\nemail = \"{username}\"\n",
+            plugin = self.plugin,
+            preset = self.preset,
+            acknowledged = acknowledged.join(", "),
+        )
+    }
+}
+
+/// Every preset bundled in this build, in a stable order.
+fn bundled_presets(cache: &Path) -> Vec<Preset> {
     let ids = sfiu_plugin_host::bundled_ids();
     assert!(
         !ids.is_empty(),
@@ -43,23 +105,40 @@ fn bundled_presets(cache: &Path) -> Vec<(String, String)> {
     for id in ids {
         let plugin = host.load_bundled(id).expect("load a bundled plugin");
         for preset in plugin.presets() {
-            presets.push((id.to_owned(), preset.id.clone()));
+            // Resolving with every feature on gives every permission the preset may grant.
+            let resolved = plugin
+                .resolve(&preset.id, &OrgFacts::default())
+                .expect("resolve a bundled preset");
+            let dangerous = resolved
+                .requirements
+                .system_permissions
+                .iter()
+                .filter(|grant| {
+                    sfiu_core::system_permission(&grant.name)
+                        .is_some_and(|permission| permission.dangerous)
+                })
+                .map(|grant| grant.name.clone())
+                .collect();
+            presets.push(Preset {
+                plugin: id.to_owned(),
+                preset: preset.id.clone(),
+                dangerous,
+            });
         }
     }
-    presets.sort();
+    presets.sort_by_key(Preset::name);
     presets
 }
 
-/// Runs `sfiu apply --plugin <plugin> --preset <preset>` against a new simulated org kept
-/// in `folder`.
-fn apply(folder: &Path, cache: &Path, plugin: &str, preset: &str) -> Generated {
+/// Runs `sfiu apply --spec <spec>` for a preset against a new simulated org kept in
+/// `folder`; the error output when it fails.
+fn apply(folder: &Path, cache: &Path, preset: &Preset) -> Result<Generated, String> {
     fs_err::create_dir_all(folder.join("home")).expect("create HOME");
-    let username = format!("integration-{plugin}@acme.example");
+    fs_err::write(folder.join("spec.toml"), preset.spec()).expect("write the spec");
     let mut command = Command::new(env!("CARGO_BIN_EXE_sfiu"));
     command
-        .args(["apply", "--plugin", plugin, "--preset", preset])
+        .args(["apply", "--spec", "spec.toml"])
         .args(["--org", "sim", "--sim-state", "org.json"])
-        .args(["--username", &username])
         .args(["--color", "never", "--no-progress"])
         .current_dir(folder);
     for (name, _) in std::env::vars_os() {
@@ -74,20 +153,23 @@ fn apply(folder: &Path, cache: &Path, plugin: &str, preset: &str) -> Generated {
         .env("NO_COLOR", "1")
         .output()
         .expect("run sfiu");
-    assert!(
-        output.status.success(),
-        "`sfiu apply --plugin {plugin} --preset {preset}` failed ({}):\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let out = folder.join("sfiu-out").join(plugin);
+    if !output.status.success() {
+        return Err(format!(
+            "`sfiu apply` of `{}` failed ({}):\n{}{}",
+            preset.name(),
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let out = folder.join("sfiu-out").join(&preset.plugin);
     let markdown = fs_err::read_to_string(out.join("runbook.md")).expect("read runbook.md");
     let json = fs_err::read_to_string(out.join("runbook.json")).expect("read runbook.json");
-    Generated {
+    Ok(Generated {
         markdown,
         json: serde_json::from_str(&json).expect("runbook.json is JSON"),
         folder: folder.to_owned(),
-    }
+    })
 }
 
 fn text<'a>(json: &'a Value, pointer: &str) -> &'a str {
@@ -105,7 +187,10 @@ fn secrets(generated: &Generated, plugin: &str) -> Vec<(String, &'static str)> {
         .to_owned();
     let key = fs_err::read_to_string(out.join("private-key.pem")).expect("read the key");
     // The middle of the key's base64 body: any copy of the key would contain it.
-    let key_body: String = key.lines().filter(|line| !line.starts_with("-----")).collect();
+    let key_body: String = key
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
     let key_middle = key_body[key_body.len() / 3..key_body.len() / 3 + 40].to_owned();
     let org: Value = serde_json::from_str(
         &fs_err::read_to_string(generated.folder.join("org.json")).expect("read the org state"),
@@ -118,14 +203,38 @@ fn secrets(generated: &Generated, plugin: &str) -> Vec<(String, &'static str)> {
         .to_owned();
     vec![
         (consumer_key.clone(), "the full consumer key"),
-        (consumer_key[4..consumer_key.len() - 4].to_owned(), "part of the consumer key"),
+        (
+            consumer_key[4..consumer_key.len() - 4].to_owned(),
+            "part of the consumer key",
+        ),
         (key_middle, "private key material"),
         ("PRIVATE KEY-----".to_owned(), "a PEM private key"),
         (admin_token, "the admin access token"),
     ]
 }
 
-/// Replaces each run-specific value by its placeholder.
+/// Replaces `value` by `placeholder` on the lines that start with `line_start`, and fails
+/// when there is no such line, so that a change in the renderer is noticed here.
+fn replace_on_lines(markdown: &str, line_start: &str, value: &str, placeholder: &str) -> String {
+    let mut found = false;
+    let mut out = String::with_capacity(markdown.len());
+    for line in markdown.split_inclusive('\n') {
+        if line.starts_with(line_start) && line.contains(value) {
+            found = true;
+            out.push_str(&line.replace(value, placeholder));
+        } else {
+            out.push_str(line);
+        }
+    }
+    assert!(
+        found,
+        "no line starting with `{line_start}` shows `{value}`"
+    );
+    out
+}
+
+/// Replaces each run-specific value by its placeholder, only on the line that shows it
+/// (two of them can be the same text, such as a timestamp).
 fn normalise(generated: &Generated) -> String {
     let json = &generated.json;
     let instance_url = text(json, "/org/instance_url");
@@ -133,44 +242,61 @@ fn normalise(generated: &Generated) -> String {
         .rsplit_once(':')
         .map(|(_, port)| port)
         .expect("the instance URL has a port");
+    let masked = text(json, "/app/consumer_key_masked");
+    let last_four: String = masked
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let days_left = json
         .pointer("/certificate/days_left")
         .and_then(Value::as_i64)
-        .expect("runbook.json has the days left");
+        .expect("runbook.json has the days left")
+        .to_string();
+    let host = format!("127.0.0.1:{port}");
     let replacements = [
+        ("Generated ", text(json, "/generated_at"), "[generated at]"),
+        ("| Organisation id |", text(json, "/org/org_id"), "[org id]"),
+        ("| Instance URL |", host.as_str(), "127.0.0.1:[port]"),
         (
-            format!("| Days left when generated | {days_left} |"),
-            "| Days left when generated | [days left] |".to_owned(),
+            "| Login URL (JWT audience) |",
+            host.as_str(),
+            "127.0.0.1:[port]",
+        ),
+        ("| Consumer key |", last_four.as_str(), "[last 4]"),
+        (
+            "| SHA-256 fingerprint |",
+            text(json, "/certificate/fingerprint_sha256"),
+            "[SHA-256 fingerprint]",
         ),
         (
-            text(json, "/generated_at").to_owned(),
-            "[generated at]".to_owned(),
+            "| Valid from |",
+            text(json, "/certificate/not_before"),
+            "[valid from]",
         ),
         (
-            text(json, "/certificate/not_before").to_owned(),
-            "[valid from]".to_owned(),
+            "| Valid until |",
+            text(json, "/certificate/not_after"),
+            "[valid until]",
+        ),
+        // 365 or 364: the certificate and the runbook each read the clock.
+        (
+            "| Days left when generated |",
+            days_left.as_str(),
+            "[days left]",
         ),
         (
-            text(json, "/certificate/not_after").to_owned(),
-            "[valid until]".to_owned(),
-        ),
-        (
-            text(json, "/certificate/fingerprint_sha256").to_owned(),
-            "[SHA-256 fingerprint]".to_owned(),
-        ),
-        (
-            text(json, "/app/consumer_key_masked").to_owned(),
-            "[masked consumer key]".to_owned(),
-        ),
-        (text(json, "/org/org_id").to_owned(), "[org id]".to_owned()),
-        (
-            format!("127.0.0.1:{port}"),
-            "127.0.0.1:[port]".to_owned(),
+            "At ",
+            text(json, "/verification/verified_at"),
+            "[verified at]",
         ),
     ];
     let mut markdown = generated.markdown.clone();
-    for (value, placeholder) in replacements {
-        markdown = markdown.replace(&value, &placeholder);
+    for (line_start, value, placeholder) in replacements {
+        markdown = replace_on_lines(&markdown, line_start, value, placeholder);
     }
     markdown
 }
@@ -183,10 +309,26 @@ fn examples_match_a_fresh_apply_of_every_bundled_preset() {
     let examples = examples_dir();
     let mut failures = Vec::new();
 
-    for (plugin, preset) in &presets {
-        let name = format!("{plugin}-{preset}");
-        let generated = apply(&scratch.path().join(&name), &cache, plugin, preset);
-        for (secret, what) in secrets(&generated, plugin) {
+    for preset in &presets {
+        let name = preset.name();
+        let generated = match (
+            apply(&scratch.path().join(&name), &cache, preset),
+            preset.known_failure(),
+        ) {
+            (Ok(generated), None) => generated,
+            (Err(error), Some(known)) => {
+                assert!(
+                    error.contains(known),
+                    "`{name}` failed otherwise than known: {error}"
+                );
+                continue;
+            }
+            (Err(error), None) => panic!("{error}"),
+            (Ok(_), Some(_)) => panic!(
+                "`{name}` applies now: remove it from KNOWN_FAILURES and generate its example"
+            ),
+        };
+        for (secret, what) in secrets(&generated, &preset.plugin) {
             assert!(
                 !generated.markdown.contains(&secret),
                 "the `{name}` runbook contains {what}"
@@ -199,8 +341,9 @@ fn examples_match_a_fresh_apply_of_every_bundled_preset() {
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.set_description(format!(
-            "Example runbook: `sfiu apply --plugin {plugin} --preset {preset}` on a fresh \
-             simulated org; bracketed values differ on every run."
+            "Example runbook: `sfiu apply` of the `{}` preset of plugin `{}` on a fresh \
+             simulated org; bracketed values differ on every run.",
+            preset.preset, preset.plugin
         ));
         // Every preset is checked before the test fails, so one run shows every difference.
         let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -213,7 +356,8 @@ fn examples_match_a_fresh_apply_of_every_bundled_preset() {
 
     let expected: Vec<String> = presets
         .iter()
-        .map(|(plugin, preset)| format!("{plugin}-{preset}.snap"))
+        .filter(|preset| preset.known_failure().is_none())
+        .map(|preset| format!("{}.snap", preset.name()))
         .collect();
     let stale: Vec<String> = fs_err::read_dir(&examples)
         .expect("list docs/runbooks")

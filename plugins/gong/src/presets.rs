@@ -281,8 +281,11 @@ fn write_objects() -> Vec<ObjectGrant> {
         | ObjectAccess::EDIT
         | ObjectAccess::DELETE
         | ObjectAccess::VIEW_ALL_RECORDS;
+    // Gong documents Modify All for Engage; Salesforce grants Modify All only together with
+    // Delete (and Read, Edit, View All), so Delete is part of the same ask.
     let engage = ObjectAccess::READ
         | ObjectAccess::EDIT
+        | ObjectAccess::DELETE
         | ObjectAccess::VIEW_ALL_RECORDS
         | ObjectAccess::MODIFY_ALL_RECORDS;
     let mut objects = Vec::new();

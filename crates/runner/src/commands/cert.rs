@@ -1,4 +1,5 @@
-//! `sfiu cert`: make a key and self-signed certificate, and inspect a certificate.
+//! `sfiu cert`: make a key and self-signed certificate, inspect a certificate, and rotate an
+//! integration's certificate (in `commands/rotate.rs`).
 
 use anyhow::Context as _;
 use serde_json::json;
@@ -14,6 +15,7 @@ pub(crate) fn run(command: CertCommand, printer: &Printer) -> anyhow::Result<Out
     match command {
         CertCommand::New(arguments) => new(&arguments, printer),
         CertCommand::Show(arguments) => show(&arguments, printer),
+        CertCommand::Rotate(arguments) => super::rotate::run(*arguments, printer),
     }
 }
 

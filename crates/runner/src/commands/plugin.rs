@@ -224,10 +224,7 @@ fn check_features(plugin: &Plugin, features: &[String]) -> anyhow::Result<()> {
                 format!("its features are: {}", names.join(", "))
             };
             return Err(with_hint(
-                format!(
-                    "plugin `{}` has no feature `{feature}`",
-                    plugin.info().id
-                ),
+                format!("plugin `{}` has no feature `{feature}`", plugin.info().id),
                 hint,
             ));
         }
@@ -265,7 +262,10 @@ fn print_show(
         .map(|other| other.id.as_str())
         .collect();
     if !others.is_empty() {
-        printer.data(format!("others:   {} (choose with `--preset`)", others.join(", ")));
+        printer.data(format!(
+            "others:   {} (choose with `--preset`)",
+            others.join(", ")
+        ));
     }
     if !info.features.is_empty() {
         let shown = if selected.is_empty() {
@@ -328,9 +328,8 @@ fn print_show(
         .iter()
         .map(|grant| {
             let permission = sfiu_core::system_permission(&grant.name);
-            let label = permission.map_or("(not in sfiu's catalogue)", |permission| {
-                permission.label
-            });
+            let label =
+                permission.map_or("(not in sfiu's catalogue)", |permission| permission.label);
             let dangerous = permission.is_some_and(|permission| permission.dangerous);
             let [need, evidence, reason] = basis_columns(&grant.provenance);
             vec![
@@ -354,8 +353,7 @@ fn print_show(
         .packages
         .iter()
         .map(|package| {
-            let [need, evidence, reason] =
-                basis_columns(std::slice::from_ref(&package.provenance));
+            let [need, evidence, reason] = basis_columns(std::slice::from_ref(&package.provenance));
             let sets = if package.permission_sets.is_empty() {
                 "(none; install only)".to_owned()
             } else {
@@ -666,9 +664,7 @@ fn check(arguments: &CheckArgs, printer: &Printer) -> anyhow::Result<Outcome> {
         if !plugin_problems.is_empty() {
             summary.push_str("the plugin itself has problems; ");
         }
-        summary.push_str(&format!(
-            "{n_failed} of {n_presets} presets have problems"
-        ));
+        summary.push_str(&format!("{n_failed} of {n_presets} presets have problems"));
         printer.status(summary);
         Ok(Outcome::ProblemsFound)
     }
@@ -681,7 +677,11 @@ fn print_report(printer: &Printer, report: &PresetReport, width: usize) {
         printer.paint(Tone::Error, "problem")
     };
     let line = match report.problems.as_slice() {
-        [only] => format!("{:<width$} {only}", format!("{}:", report.id), width = width + 1),
+        [only] => format!(
+            "{:<width$} {only}",
+            format!("{}:", report.id),
+            width = width + 1
+        ),
         _ => report.id.clone(),
     };
     printer.data(format!("{status} {line}"));
@@ -775,10 +775,7 @@ fn check_preset(plugin: &Plugin, preset: &PresetInfo) -> PresetReport {
                 match (issue.severity, issue.code.as_str()) {
                     // A preset that honestly needs a full licence or a per-user connection
                     // is correct data; sfiu just cannot deploy it as a dedicated user.
-                    (
-                        Severity::Warning,
-                        _,
-                    )
+                    (Severity::Warning, _)
                     | (
                         Severity::Error,
                         sfiu_core::codes::UNSUPPORTED_USER_SHAPE
@@ -799,7 +796,12 @@ fn all_provenance(resolved: &Resolved) -> impl Iterator<Item = &Provenance> {
         .objects
         .iter()
         .flat_map(|grant| &grant.provenance)
-        .chain(requirements.fields.iter().flat_map(|grant| &grant.provenance))
+        .chain(
+            requirements
+                .fields
+                .iter()
+                .flat_map(|grant| &grant.provenance),
+        )
         .chain(
             requirements
                 .system_permissions

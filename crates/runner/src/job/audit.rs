@@ -57,11 +57,6 @@ pub(crate) struct Repairs {
 }
 
 impl Repairs {
-    /// Whether any repair is due.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.restore_profile.is_none() && self.foreign_assignments.is_empty() && !self.resave_app
-    }
-
     /// One line per repair, for the plan shown before `--fix` writes.
     pub(crate) fn describe(&self, username: &str, app: &str) -> Vec<String> {
         let mut lines = Vec::new();

@@ -655,8 +655,14 @@ impl Run<'_> {
                     "{label} skipped: the package permission set is not in the org (is the `{}` package installed?)",
                     namespace.as_deref().unwrap_or_default()
                 )),
-                (Operation::Delete, Some(set_id)) => {
-                    if let Some(id) = ids.assignments.get(&set_id) {
+                // An undeclared assignment is found by its own name: `set_id` above is the
+                // integration's permission set for every set without a namespace.
+                (Operation::Delete, _) => {
+                    let full = match namespace {
+                        Some(namespace) => format!("{namespace}__{permission_set}"),
+                        None => permission_set.clone(),
+                    };
+                    if let Some(id) = ids.assignments_by_name.get(&full.to_ascii_lowercase()) {
                         deletes.push((label, id.clone()));
                     }
                 }

@@ -45,6 +45,9 @@ pub(crate) struct Ids {
     pub(crate) setup_entity_access: BTreeMap<(String, String), String>,
     /// Assignments of the user by permission set id.
     pub(crate) assignments: BTreeMap<String, String>,
+    /// Assignments of the user by lower-cased permission set name (`namespace__Name` for
+    /// package ones), for removing undeclared ones.
+    pub(crate) assignments_by_name: BTreeMap<String, String>,
     /// Managed-package permission sets by lower-cased `namespace__Name`.
     pub(crate) package_permission_sets: BTreeMap<String, String>,
     /// Apex classes by lower-cased name (`ns.Name` for namespaced ones).
@@ -556,10 +559,20 @@ fn read_assignments(
         let (Some(id), Some(set_id)) = (text(record, "Id"), text(record, "PermissionSetId")) else {
             continue;
         };
+        let name = text(record, "PermissionSet.Name").unwrap_or_default();
+        let namespace = text(record, "PermissionSet.NamespacePrefix");
+        let full = match &namespace {
+            Some(namespace) => format!("{namespace}__{name}"),
+            None => name.clone(),
+        };
+        snapshot
+            .ids
+            .assignments_by_name
+            .insert(full.to_ascii_lowercase(), id.clone());
         snapshot.ids.assignments.insert(set_id, id);
         snapshot.observed.assignments.push(ObservedAssignment {
-            permission_set: text(record, "PermissionSet.Name").unwrap_or_default(),
-            namespace: text(record, "PermissionSet.NamespacePrefix"),
+            permission_set: name,
+            namespace,
         });
     }
     Ok(())

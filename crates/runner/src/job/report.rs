@@ -21,9 +21,11 @@ pub(crate) const EXTERNAL_CLIENT_APP: &str = "External Client App";
 /// How the runbook names a Connected App.
 pub(crate) const CONNECTED_APP: &str = "Connected App";
 
+/// RFC 3339 in UTC to the second: runbooks are read by people and diffed between runs.
 fn rfc3339(time: OffsetDateTime) -> String {
-    time.format(&Rfc3339)
-        .unwrap_or_else(|_| time.unix_timestamp().to_string())
+    let time = time.to_offset(time::UtcOffset::UTC);
+    let time = time.replace_nanosecond(0).unwrap_or(time);
+    time.format(&Rfc3339).unwrap_or_else(|_| time.unix_timestamp().to_string())
 }
 
 /// Everything the runbook needs beyond the prepared state.

@@ -1,0 +1,416 @@
+//! Keeping an integration healthy (issue #6 "Done when"): the drift audit and its fix, the
+//! certificate rotation with interruptions, the seat report, and the audit's cost against
+//! the org's size.
+
+use serde_json::{Value, json};
+use sfiu_sf_client::{
+    AccessToken, Client, ConnectedApp, ConnectedAppOauthConfig, ConnectedAppOauthPolicy,
+    Connection, JwtAssertion, Session,
+};
+
+use crate::support::{Fault, Output, Scenario, TestContext};
+
+/// The permission set and app the HubSpot plugin's setup makes.
+const PERMISSION_SET: &str = "Hubspot_Integration";
+
+/// The simulated orgs of one test process share Salesforce's cross-org username registry,
+/// so each test signs its integration user up under its own name.
+fn username(test: &str) -> String {
+    format!("integration-hubspot-{test}@acme.example")
+}
+
+/// `sfiu <command…> <setup flags with the test's username> <extra…>`.
+fn setup(cx: &TestContext, user: &str, command: &[&str], extra: &[&str]) -> Output {
+    let mut arguments: Vec<String> = command.iter().map(|a| (*a).to_owned()).collect();
+    arguments.extend(setup_flags(cx, user));
+    arguments.extend(extra.iter().map(|a| (*a).to_owned()));
+    cx.run(&arguments)
+}
+
+fn setup_flags(cx: &TestContext, user: &str) -> Vec<String> {
+    let mut flags = vec![
+        "--plugin".to_owned(),
+        "hubspot".to_owned(),
+        "--username".to_owned(),
+        user.to_owned(),
+        "--out".to_owned(),
+        cx.out_dir().display().to_string(),
+    ];
+    flags.extend(cx.org_flags());
+    flags
+}
+
+/// An admin session on the context's org, for changes "someone made in Setup".
+fn admin(cx: &TestContext) -> Session {
+    let org = cx.org();
+    let client = Client::builder().build().unwrap();
+    client
+        .session(Connection {
+            instance_url: org.instance_url().to_owned(),
+            access_token: AccessToken::new(org.admin_access_token()),
+            api_version: "66.0".to_owned(),
+        })
+        .unwrap()
+}
+
+fn query(cx: &TestContext, session: &Session, soql: &str) -> Vec<Value> {
+    cx.runtime()
+        .block_on(session.query_all::<Value>(soql, 10_000))
+        .unwrap()
+}
+
+fn id_of(cx: &TestContext, session: &Session, soql: &str) -> String {
+    query(cx, session, soql)[0]["Id"].as_str().unwrap().to_owned()
+}
+
+fn audit(cx: &TestContext, user: &str, extra: &[&str]) -> Output {
+    let mut arguments = vec!["--format", "json"];
+    arguments.extend_from_slice(extra);
+    setup(cx, user, &["audit"], &arguments)
+}
+
+/// The kinds of the findings of a JSON audit.
+fn kinds(output: &Output) -> Vec<String> {
+    output.json()["integrations"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Audits, expecting exactly `expected`, then fixes and expects a clean audit.
+#[track_caller]
+fn expect_drift_then_fix(cx: &TestContext, user: &str, expected: &str) {
+    let found = audit(cx, user, &[]);
+    found.assert_code(1);
+    assert_eq!(kinds(&found), vec![expected.to_owned()], "{}", found.stdout);
+    let finding = &found.json()["integrations"][0]["findings"][0];
+    assert!(finding["fix"].as_str().is_some_and(|fix| !fix.is_empty()));
+    assert!(finding["where"].as_str().is_some_and(|at| !at.is_empty()));
+
+    let fixed = audit(cx, user, &["--fix"]);
+    fixed.assert_code(0);
+    assert_eq!(fixed.json()["integrations"][0]["after_fix"], json!([]));
+    let clean = audit(cx, user, &[]);
+    clean.assert_code(0);
+    assert!(kinds(&clean).is_empty(), "{}", clean.stdout);
+    cx.assert_no_secrets(&fixed.all());
+}
+
+fn app_metadata(cx: &TestContext, user: &str, admin_approved: bool) -> sfiu_sf_client::Metadata {
+    let certificate =
+        sfiu_jwt::Certificate::from_file(cx.integration_dir().join("certificate.pem")).unwrap();
+    ConnectedApp {
+        full_name: PERMISSION_SET.to_owned(),
+        contact_email: user.to_owned(),
+        contact_phone: None,
+        description: None,
+        label: "Hubspot Integration".to_owned(),
+        oauth_config: Some(ConnectedAppOauthConfig {
+            callback_url: "https://login.salesforce.com/services/oauth2/success".to_owned(),
+            certificate: Some(certificate.to_base64_body()),
+            consumer_key: None,
+            is_admin_approved: Some(admin_approved),
+            scopes: vec!["Api".to_owned(), "RefreshToken".to_owned()],
+        }),
+        oauth_policy: Some(ConnectedAppOauthPolicy {
+            ip_relaxation: "ENFORCE".to_owned(),
+            refresh_token_policy: "infinite".to_owned(),
+        }),
+        permission_set_names: Vec::new(),
+        profile_names: Vec::new(),
+    }
+    .to_metadata()
+}
+
+#[test]
+fn audit_reports_each_drift_alone_and_fix_restores_it() {
+    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    let user = username("drift");
+    setup(&cx, &user, &["apply"], &[]).assert_code(0);
+    let session = admin(&cx);
+
+    // A clean org: no drift, exit 0, and the human table says so.
+    let clean = setup(&cx, &user, &["audit"], &[]);
+    clean.assert_code(0);
+    assert!(clean.stderr.contains("no drift"), "{}", clean.block());
+
+    let set_id = id_of(
+        &cx,
+        &session,
+        &format!("SELECT Id FROM PermissionSet WHERE Name = '{PERMISSION_SET}'"),
+    );
+    let user_id = id_of(
+        &cx,
+        &session,
+        &format!("SELECT Id FROM User WHERE Username = '{user}'"),
+    );
+
+    // A grant added to the integration's permission set.
+    cx.runtime().block_on(session.create(
+        "ObjectPermissions",
+        &json!({"ParentId": set_id, "SobjectType": "Case", "PermissionsRead": true}),
+    ))
+    .unwrap();
+    let found = audit(&cx, &user, &[]);
+    let finding = &found.json()["integrations"][0]["findings"][0];
+    assert!(finding["what"].as_str().unwrap().contains("Case"));
+    assert!(finding["since"].is_string(), "{finding}");
+    assert!(finding["by"].as_str().unwrap().starts_with("admin@"));
+    expect_drift_then_fix(&cx, &user, "grant-added");
+
+    // A declared grant removed.
+    let row = id_of(
+        &cx,
+        &session,
+        &format!(
+            "SELECT Id FROM ObjectPermissions WHERE Parent.Name = '{PERMISSION_SET}' AND SobjectType = 'Contact'"
+        ),
+    );
+    cx.runtime().block_on(session.delete("ObjectPermissions", &row)).unwrap();
+    expect_drift_then_fix(&cx, &user, "grant-removed");
+
+    // Another permission set assigned to the integration user.
+    let extra = cx.runtime().block_on(session.create(
+        "PermissionSet",
+        &json!({"Name": "Extra_Access", "Label": "Extra Access"}),
+    ))
+    .unwrap()
+    .id
+    .unwrap();
+    cx.runtime().block_on(session.create(
+        "PermissionSetAssignment",
+        &json!({"AssigneeId": user_id, "PermissionSetId": extra}),
+    ))
+    .unwrap();
+    expect_drift_then_fix(&cx, &user, "extra-assignment");
+
+    // The integration's permission set assigned to someone else.
+    let admin_id = id_of(
+        &cx,
+        &session,
+        &format!(
+            "SELECT Id FROM User WHERE Username = '{}'",
+            cx.org().admin_username()
+        ),
+    );
+    cx.runtime().block_on(session.create(
+        "PermissionSetAssignment",
+        &json!({"AssigneeId": admin_id, "PermissionSetId": set_id}),
+    ))
+    .unwrap();
+    expect_drift_then_fix(&cx, &user, "permission-set-shared");
+
+    // The user moved to a profile that allows interactive login.
+    let standard = id_of(&cx, &session, "SELECT Id FROM Profile WHERE Name = 'Standard User'");
+    cx.runtime().block_on(session.update("User", &user_id, &json!({"ProfileId": standard}))).unwrap();
+    expect_drift_then_fix(&cx, &user, "interactive-login");
+
+    // The user deactivated.
+    cx.runtime().block_on(session.update("User", &user_id, &json!({"IsActive": false}))).unwrap();
+    expect_drift_then_fix(&cx, &user, "user-inactive");
+
+    // The app no longer admin-approved nor pre-authorised through the permission set.
+    let results = cx.runtime().block_on(session.upsert_metadata(&[app_metadata(&cx, &user, false)])).unwrap();
+    assert!(results[0].success, "{results:?}");
+    expect_drift_then_fix(&cx, &user, "app-pre-authorisation");
+
+    // A 365-day certificate is inside a 400-day window: flagged, not fixable by `--fix`.
+    let expiring = audit(&cx, &user, &["--days", "400"]);
+    expiring.assert_code(1);
+    assert_eq!(kinds(&expiring), vec!["certificate-expiring".to_owned()]);
+    audit(&cx, &user, &[]).assert_code(0);
+}
+
+#[test]
+fn audit_costs_the_same_with_10_and_5000_permission_sets() {
+    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    let user = username("cost");
+    setup(&cx, &user, &["apply"], &[]).assert_code(0);
+    let session = admin(&cx);
+    let add_sets = |from: usize, to: usize| {
+        let records: Vec<Value> = (from..to)
+            .map(|n| {
+                json!({"attributes": {"type": "PermissionSet"}, "Name": format!("Bulk_{n}"), "Label": format!("Bulk {n}")})
+            })
+            .collect();
+        let results = cx
+            .runtime()
+            .block_on(session.create_records("PermissionSet", &records, false))
+            .unwrap();
+        assert!(results.iter().all(|result| result.success));
+    };
+    let n_sets = || query(&cx, &session, "SELECT Id FROM PermissionSet").len();
+    let requests = || {
+        cx.org().reset_log();
+        audit(&cx, &user, &[]).assert_code(0);
+        cx.org().counters().total
+    };
+
+    let existing = n_sets();
+    add_sets(existing, 10);
+    assert_eq!(n_sets(), 10);
+    let small = requests();
+    add_sets(10, 5000);
+    assert_eq!(n_sets(), 5000);
+    let large = requests();
+    eprintln!("audit requests: {small} with 10 permission sets, {large} with 5,000");
+    assert_eq!(small, large);
+    assert!(small <= 4, "the audit took {small} requests");
+}
+
+#[test]
+fn seat_report_matches_the_full_enterprise_scenario() {
+    let cx = TestContext::with_scenario(Scenario::FullEnterprise);
+    let output = cx.run_org(&["licenses", "--format", "json"]);
+    output.assert_code(0);
+    let report = output.json();
+    assert_eq!(report["user_license"]["total"], 5);
+    assert_eq!(report["user_license"]["used"], 5);
+    assert_eq!(report["user_license"]["free"], 0);
+    assert_eq!(report["permission_set_license"]["total"], 5);
+    assert_eq!(report["permission_set_license"]["free"], 5);
+    let users = report["users"].as_array().unwrap();
+    let by_alias = |alias: &str| {
+        users
+            .iter()
+            .find(|user| user["username"].as_str().unwrap().starts_with(alias))
+            .unwrap()
+    };
+    assert_eq!(users.len(), 7);
+    assert_eq!(users.iter().filter(|user| user["holds_seat"] == true).count(), 5);
+    assert_eq!(by_alias("int-gong@")["abandoned"], Value::Null);
+    assert_eq!(by_alias("int-fivetran@")["abandoned"], Value::Null);
+    assert_eq!(by_alias("int-legacy@")["days_since_login"], 420);
+    assert_eq!(by_alias("int-legacy@")["abandoned"], "no login for 420 days");
+    assert_eq!(by_alias("int-pilot@")["abandoned"], "never logged in");
+    assert_eq!(by_alias("int-unused@")["abandoned"], "never logged in");
+    assert_eq!(by_alias("int-old1@")["abandoned"], "inactive");
+    assert_eq!(by_alias("int-old2@")["abandoned"], "inactive");
+    assert_eq!(report["abandoned"], 5);
+
+    let human = cx.run_org(&["licenses"]);
+    human.assert_code(0);
+    assert!(human.stderr.contains("no free `Salesforce Integration` seat (5 of 5 used); 3 seat(s)"));
+}
+
+/// Logs in with the JWT bearer flow as the integration user.
+fn login(cx: &TestContext, user: &str, consumer_key: &str, key: &std::path::Path) -> Result<(), String> {
+    let key = sfiu_jwt::PrivateKey::from_file(key).unwrap();
+    let assertion = sfiu_jwt::Assertion::new(
+        consumer_key.trim(),
+        user,
+        sfiu_jwt::Audience::production(),
+    )
+    .unwrap()
+    .sign(&key, time::OffsetDateTime::now_utc())
+    .unwrap();
+    let client = Client::builder().build().unwrap();
+    cx.runtime()
+        .block_on(client.jwt_bearer(
+            cx.org().instance_url(),
+            &JwtAssertion::new(assertion.expose()),
+        ))
+        .map(drop)
+        .map_err(|error| error.to_string())
+}
+
+fn rotation_stage(cx: &TestContext) -> Value {
+    let runbook: Value =
+        serde_json::from_str(&cx.read_file(cx.integration_dir().join("runbook.json"))).unwrap();
+    runbook["rotation"]["stage"].clone()
+}
+
+#[test]
+fn rotation_overlaps_finishes_and_survives_interruptions() {
+    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    let user = username("rotation");
+    setup(&cx, &user, &["apply"], &[]).assert_code(0);
+    let folder = cx.integration_dir();
+    let saved = cx.path().join("old");
+    fs_err::create_dir_all(&saved).unwrap();
+    for file in ["private-key.pem", "consumer-key.txt"] {
+        fs_err::copy(folder.join(file), saved.join(file)).unwrap();
+    }
+    let old_key = saved.join("private-key.pem");
+    let old_consumer_key = fs_err::read_to_string(saved.join("consumer-key.txt")).unwrap();
+    let soap = |nth: u32| {
+        let mut fault = Fault::respond(
+            "POST",
+            "/services/Soap/m/*",
+            500,
+            json!([{"errorCode": "UNKNOWN_EXCEPTION", "message": "injected"}]),
+        );
+        fault.nth = nth;
+        fault
+    };
+
+    // Start, interrupted while the overlap app is saved (the fourth SOAP call, after three
+    // reads), then while the new login is proven; each re-run completes the stage.
+    let start = {
+        let mut arguments = vec!["cert".to_owned(), "rotate".to_owned()];
+        arguments.extend(setup_flags(&cx, &user));
+        arguments
+    };
+    cx.org().add_fault(soap(4));
+    cx.run(&start).assert_code(2);
+    cx.org().clear_faults();
+    assert_eq!(rotation_stage(&cx), "started");
+    cx.org().add_fault(Fault::respond(
+        "POST",
+        "/services/oauth2/token",
+        400,
+        json!({"error": "invalid_grant", "error_description": "authentication failure"}),
+    ));
+    cx.run(&start).assert_code(2);
+    cx.org().clear_faults();
+    assert_eq!(rotation_stage(&cx), "started");
+    let started = cx.run(&{
+        let mut arguments = start.clone();
+        arguments.extend(["--format".to_owned(), "json".to_owned()]);
+        arguments
+    });
+    started.assert_code(0);
+    let report = &started.json()["rotation"];
+    assert_eq!(report["stage"], "verified");
+    assert_eq!(report["new_login"], true);
+    assert_eq!(report["old_login"], true);
+    assert_eq!(rotation_stage(&cx), "verified");
+
+    // Both logins work during the overlap.
+    let staged = folder.join("rotation");
+    let new_consumer_key = fs_err::read_to_string(staged.join("consumer-key.txt")).unwrap();
+    login(&cx, &user, &old_consumer_key, &old_key).unwrap();
+    login(&cx, &user, &new_consumer_key, &staged.join("private-key.pem")).unwrap();
+
+    // Finish, interrupted at the delete of the old app (the third SOAP call): nothing is
+    // lost, and the re-run completes it.
+    cx.org().add_fault(soap(3));
+    let mut finish = start.clone();
+    finish.push("--finish".to_owned());
+    cx.run(&finish).assert_code(2);
+    cx.org().clear_faults();
+    login(&cx, &user, &old_consumer_key, &old_key).unwrap();
+    cx.run(&finish).assert_code(0);
+    assert_eq!(rotation_stage(&cx), "finished");
+    cx.run(&finish).assert_code(0);
+
+    // The new pair is the integration's own; the old key is refused.
+    let consumer_key = fs_err::read_to_string(folder.join("consumer-key.txt")).unwrap();
+    assert_eq!(consumer_key, new_consumer_key);
+    login(&cx, &user, &consumer_key, &folder.join("private-key.pem")).unwrap();
+    let refused = login(&cx, &user, &old_consumer_key, &old_key).unwrap_err();
+    assert!(refused.contains("invalid_client_id"), "{refused}");
+    assert!(login(&cx, &user, &consumer_key, &old_key).is_err());
+    assert!(!staged.exists());
+
+    // The main job and the audit follow the rotated app.
+    setup(&cx, &user, &["verify"], &[]).assert_code(0);
+    let clean = audit(&cx, &user, &[]);
+    clean.assert_code(0);
+    assert_eq!(
+        clean.json()["integrations"][0]["app"],
+        "Hubspot_Integration_Rotated"
+    );
+}
