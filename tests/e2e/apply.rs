@@ -48,7 +48,7 @@ fn only_record<'a>(snapshot: &'a Value, sobject: &str, field: &str, value: &str)
 #[track_caller]
 fn assert_set_up_once(cx: &TestContext, app_metadata_type: &str) {
     let snapshot = cx.org().snapshot();
-    let user = only_record(&snapshot, "User", "Username", USERNAME);
+    let user = only_record(&snapshot, "User", "Username", cx.username());
     let user_id = user["Id"].as_str().expect("user id");
     only_record(&snapshot, "PermissionSetLicenseAssign", "AssigneeId", user_id);
     let set = only_record(&snapshot, "PermissionSet", "Name", PERMISSION_SET);
@@ -131,7 +131,7 @@ fn fresh_org_is_set_up_verified_and_left_alone_by_a_second_apply() {
     let key = fs_err::read_to_string(&key_path).expect("key");
     assert!(key.contains("PRIVATE KEY"), "not a PEM key: {key_path:?}");
     let runbook = artifacts_text(&cx);
-    assert!(runbook.contains(USERNAME), "the runbook names the user");
+    assert!(runbook.contains(cx.username()), "the runbook names the user");
     assert_no_key_material(&key, &first.all());
     assert_no_key_material(&key, &runbook);
     cx.assert_no_secrets(&first.all());
@@ -141,7 +141,7 @@ fn fresh_org_is_set_up_verified_and_left_alone_by_a_second_apply() {
     let verify = cx.run_setup("verify", &[]);
     verify.assert_code(0);
     assert!(
-        verify.stdout.contains(&format!("logged in as {USERNAME}")),
+        verify.stdout.contains(&format!("logged in as {}", cx.username())),
         "{}",
         verify.block()
     );
@@ -295,7 +295,7 @@ fn json_output_is_one_document_with_steps_and_round_trips() {
     );
     let user_id = document["ids"]["user"].as_str().expect("user id");
     assert_eq!(
-        only_record(&cx.org().snapshot(), "User", "Username", USERNAME)["Id"],
+        only_record(&cx.org().snapshot(), "User", "Username", cx.username())["Id"],
         user_id
     );
     assert!(
@@ -305,10 +305,25 @@ fn json_output_is_one_document_with_steps_and_round_trips() {
     cx.assert_no_secrets(&output.all());
 }
 
-/// A write step to break, the fault that breaks it, and the step sfiu must report as failed.
+/// A write step to break: the org, the fault that breaks it, the step sfiu must report as
+/// failed, and the kind of app the org ends up with.
 struct BrokenStep {
+    scenario: Scenario,
     fault: Fault,
     failed_step: &'static str,
+    app_metadata_type: &'static str,
+}
+
+impl BrokenStep {
+    /// A fault in a fresh Enterprise org, which ends with a Connected App.
+    fn fresh(fault: Fault, failed_step: &'static str) -> BrokenStep {
+        BrokenStep {
+            scenario: Scenario::FreshEnterprise,
+            fault,
+            failed_step,
+            app_metadata_type: "ConnectedApp",
+        }
+    }
 }
 
 fn server_error() -> Value {
@@ -318,14 +333,15 @@ fn server_error() -> Value {
 /// Breaks one write of a fresh apply, then checks that the run exits 2 naming completed and
 /// failed steps, and that the next apply converges without duplicates.
 fn fault_then_converge(broken: BrokenStep) -> (TestContext, Output) {
-    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    let cx = TestContext::with_scenario(broken.scenario);
     cx.org().add_fault(broken.fault.clone());
     let failed = cx.run_setup("apply", &[]);
     failed.assert_code(2);
     assert!(
         cx.org().request_log().iter().any(|request| request.faulted),
-        "the fault never fired: {:?}",
-        broken.fault
+        "the fault never fired: {:?}\n{}",
+        broken.fault,
+        failed.block()
     );
     let failed_lines: Vec<&str> = failed
         .stderr
@@ -364,7 +380,7 @@ fn fault_then_converge(broken: BrokenStep) -> (TestContext, Output) {
     cx.org().clear_faults();
     let again = cx.run_setup("apply", &[]);
     again.assert_code(0);
-    assert_set_up_once(&cx, "ConnectedApp");
+    assert_set_up_once(&cx, broken.app_metadata_type);
     (cx, failed)
 }
 
@@ -374,10 +390,7 @@ fn failed_identity_composite_is_finished_by_the_next_apply() {
     // assignment and the permission set record.
     let mut fault = Fault::respond("POST", "/services/data/*/composite", 500, server_error());
     fault.nth = 2;
-    let (cx, failed) = fault_then_converge(BrokenStep {
-        fault,
-        failed_step: "user",
-    });
+    let (cx, failed) = fault_then_converge(BrokenStep::fresh(fault, "user"));
     insta::assert_snapshot!("apply_fault_identity", cx.redact_output(&failed));
 }
 
@@ -389,10 +402,7 @@ fn failed_grants_collection_is_finished_by_the_next_apply() {
         500,
         server_error(),
     );
-    fault_then_converge(BrokenStep {
-        fault,
-        failed_step: "permission set ",
-    });
+    fault_then_converge(BrokenStep::fresh(fault, "permission set "));
 }
 
 #[test]
@@ -404,10 +414,7 @@ fn failed_assignments_collection_is_finished_by_the_next_apply() {
         server_error(),
     );
     fault.nth = 2;
-    fault_then_converge(BrokenStep {
-        fault,
-        failed_step: "permission set assignment",
-    });
+    fault_then_converge(BrokenStep::fresh(fault, "permission set assignment"));
 }
 
 #[test]
@@ -416,10 +423,23 @@ fn failed_app_metadata_call_is_finished_by_the_next_apply() {
     // External Client App fails as well.
     let mut fault = Fault::respond("POST", "/services/Soap/m/*", 500, server_error());
     fault.times = u32::MAX;
-    fault_then_converge(BrokenStep {
-        fault,
-        failed_step: "app",
-    });
+    fault_then_converge(BrokenStep::fresh(fault, "app"));
+}
+
+#[test]
+fn half_made_external_client_app_is_finished_by_the_next_apply() {
+    // Where Connected Apps are blocked, the refused Connected App is Metadata API call 1 and
+    // the External Client App's four components are calls 2 to 5; break each in turn.
+    for nth in 2..=5 {
+        let mut fault = Fault::respond("POST", "/services/Soap/m/*", 500, server_error());
+        fault.nth = nth;
+        fault_then_converge(BrokenStep {
+            scenario: Scenario::ConnectedAppBlocked,
+            fault,
+            failed_step: "app",
+            app_metadata_type: "ExternalClientApplication",
+        });
+    }
 }
 
 #[test]
@@ -444,10 +464,7 @@ fn failed_login_token_call_is_finished_by_the_next_apply() {
         400,
         json!({"error": "invalid_grant", "error_description": "injected fault"}),
     );
-    let (cx, failed) = fault_then_converge(BrokenStep {
-        fault,
-        failed_step: "login test",
-    });
+    let (cx, failed) = fault_then_converge(BrokenStep::fresh(fault, "login test"));
     insta::assert_snapshot!("apply_fault_login", cx.redact_output(&failed));
 }
 
@@ -493,7 +510,8 @@ fn object_permissions(cx: &TestContext) -> BTreeMap<String, Value> {
 #[test]
 fn spec_file_adds_and_removes_grants() {
     let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
-    let spec = cx.write_file("hubspot.toml", SPEC);
+    let spec_text = SPEC.replace(USERNAME, cx.username());
+    let spec = cx.write_file("hubspot.toml", &spec_text);
     let spec = spec.display().to_string();
     let out = cx.out_dir().display().to_string();
     let url = cx.org().instance_url().to_owned();
@@ -512,7 +530,7 @@ fn spec_file_adds_and_removes_grants() {
 
     // Dropping the extra grant from the spec does not delete it: apply never removes what
     // was not declared, but it shows the leftover and reports the access difference.
-    cx.write_file("hubspot.toml", &SPEC.replace("\"Case\"", "\"Contact\""));
+    cx.write_file("hubspot.toml", &spec_text.replace("\"Case\"", "\"Contact\""));
     let output = cx.run(&[&["apply"][..], &flags[..]].concat());
     output.assert_code(1);
     assert!(
@@ -573,3 +591,5 @@ fn invalid_spec_lists_every_issue_and_writes_nothing() {
     );
     cx.assert_unchanged_since(&before, "a bad spec");
 }
+
+

@@ -2,6 +2,11 @@
 //! certificate rotation with interruptions, the seat report, and the audit's cost against
 //! the org's size.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers fail the test loudly on any unexpected error"
+)]
+
 use serde_json::{Value, json};
 use sfiu_sf_client::{
     AccessToken, Client, ConnectedApp, ConnectedAppOauthConfig, ConnectedAppOauthPolicy,
@@ -60,7 +65,10 @@ fn query(cx: &TestContext, session: &Session, soql: &str) -> Vec<Value> {
 }
 
 fn id_of(cx: &TestContext, session: &Session, soql: &str) -> String {
-    query(cx, session, soql)[0]["Id"].as_str().unwrap().to_owned()
+    query(cx, session, soql)[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 fn audit(cx: &TestContext, user: &str, extra: &[&str]) -> Output {
@@ -148,11 +156,12 @@ fn audit_reports_each_drift_alone_and_fix_restores_it() {
     );
 
     // A grant added to the integration's permission set.
-    cx.runtime().block_on(session.create(
-        "ObjectPermissions",
-        &json!({"ParentId": set_id, "SobjectType": "Case", "PermissionsRead": true}),
-    ))
-    .unwrap();
+    cx.runtime()
+        .block_on(session.create(
+            "ObjectPermissions",
+            &json!({"ParentId": set_id, "SobjectType": "Case", "PermissionsRead": true}),
+        ))
+        .unwrap();
     let found = audit(&cx, &user, &[]);
     let finding = &found.json()["integrations"][0]["findings"][0];
     assert!(finding["what"].as_str().unwrap().contains("Case"));
@@ -168,22 +177,27 @@ fn audit_reports_each_drift_alone_and_fix_restores_it() {
             "SELECT Id FROM ObjectPermissions WHERE Parent.Name = '{PERMISSION_SET}' AND SobjectType = 'Contact'"
         ),
     );
-    cx.runtime().block_on(session.delete("ObjectPermissions", &row)).unwrap();
+    cx.runtime()
+        .block_on(session.delete("ObjectPermissions", &row))
+        .unwrap();
     expect_drift_then_fix(&cx, &user, "grant-removed");
 
     // Another permission set assigned to the integration user.
-    let extra = cx.runtime().block_on(session.create(
-        "PermissionSet",
-        &json!({"Name": "Extra_Access", "Label": "Extra Access"}),
-    ))
-    .unwrap()
-    .id
-    .unwrap();
-    cx.runtime().block_on(session.create(
-        "PermissionSetAssignment",
-        &json!({"AssigneeId": user_id, "PermissionSetId": extra}),
-    ))
-    .unwrap();
+    let extra = cx
+        .runtime()
+        .block_on(session.create(
+            "PermissionSet",
+            &json!({"Name": "Extra_Access", "Label": "Extra Access"}),
+        ))
+        .unwrap()
+        .id
+        .unwrap();
+    cx.runtime()
+        .block_on(session.create(
+            "PermissionSetAssignment",
+            &json!({"AssigneeId": user_id, "PermissionSetId": extra}),
+        ))
+        .unwrap();
     expect_drift_then_fix(&cx, &user, "extra-assignment");
 
     // The integration's permission set assigned to someone else.
@@ -195,26 +209,58 @@ fn audit_reports_each_drift_alone_and_fix_restores_it() {
             cx.org().admin_username()
         ),
     );
-    cx.runtime().block_on(session.create(
-        "PermissionSetAssignment",
-        &json!({"AssigneeId": admin_id, "PermissionSetId": set_id}),
-    ))
-    .unwrap();
+    cx.runtime()
+        .block_on(session.create(
+            "PermissionSetAssignment",
+            &json!({"AssigneeId": admin_id, "PermissionSetId": set_id}),
+        ))
+        .unwrap();
     expect_drift_then_fix(&cx, &user, "permission-set-shared");
 
     // The user moved to a profile that allows interactive login.
-    let standard = id_of(&cx, &session, "SELECT Id FROM Profile WHERE Name = 'Standard User'");
-    cx.runtime().block_on(session.update("User", &user_id, &json!({"ProfileId": standard}))).unwrap();
+    let standard = id_of(
+        &cx,
+        &session,
+        "SELECT Id FROM Profile WHERE Name = 'Standard User'",
+    );
+    cx.runtime()
+        .block_on(session.update("User", &user_id, &json!({"ProfileId": standard})))
+        .unwrap();
     expect_drift_then_fix(&cx, &user, "interactive-login");
 
     // The user deactivated.
-    cx.runtime().block_on(session.update("User", &user_id, &json!({"IsActive": false}))).unwrap();
+    cx.runtime()
+        .block_on(session.update("User", &user_id, &json!({"IsActive": false})))
+        .unwrap();
     expect_drift_then_fix(&cx, &user, "user-inactive");
 
     // The app no longer admin-approved nor pre-authorised through the permission set.
-    let results = cx.runtime().block_on(session.upsert_metadata(&[app_metadata(&cx, &user, false)])).unwrap();
+    let results = cx
+        .runtime()
+        .block_on(session.upsert_metadata(&[app_metadata(&cx, &user, false)]))
+        .unwrap();
     assert!(results[0].success, "{results:?}");
     expect_drift_then_fix(&cx, &user, "app-pre-authorisation");
+
+    // `--all` finds the integration through its runbook, and a permission set that says it
+    // is managed by sfiu but has no runbook here is reported as not auditable.
+    let all = cx.run_org(&["audit", "--all", "--format", "json", "--out", "out"]);
+    all.assert_code(0);
+    assert_eq!(all.json()["integrations"][0]["declared_by"], "runbook");
+    assert_eq!(all.json()["integrations"][0]["findings"], json!([]));
+    cx.runtime()
+        .block_on(session.create(
+            "PermissionSet",
+            &json!({"Name": "Elsewhere_Integration", "Label": "Elsewhere",
+                    "Description": "Least-privilege access for the elsewhere integration, managed by sfiu."}),
+        ))
+        .unwrap();
+    let all = cx.run_org(&["audit", "--all", "--format", "json", "--out", "out"]);
+    all.assert_code(1);
+    assert_eq!(
+        all.json()["unrecorded_permission_sets"],
+        json!(["Elsewhere_Integration"])
+    );
 
     // A 365-day certificate is inside a 400-day window: flagged, not fixable by `--fix`.
     let expiring = audit(&cx, &user, &["--days", "400"]);
@@ -279,11 +325,20 @@ fn seat_report_matches_the_full_enterprise_scenario() {
             .unwrap()
     };
     assert_eq!(users.len(), 7);
-    assert_eq!(users.iter().filter(|user| user["holds_seat"] == true).count(), 5);
+    assert_eq!(
+        users
+            .iter()
+            .filter(|user| user["holds_seat"] == true)
+            .count(),
+        5
+    );
     assert_eq!(by_alias("int-gong@")["abandoned"], Value::Null);
     assert_eq!(by_alias("int-fivetran@")["abandoned"], Value::Null);
     assert_eq!(by_alias("int-legacy@")["days_since_login"], 420);
-    assert_eq!(by_alias("int-legacy@")["abandoned"], "no login for 420 days");
+    assert_eq!(
+        by_alias("int-legacy@")["abandoned"],
+        "no login for 420 days"
+    );
     assert_eq!(by_alias("int-pilot@")["abandoned"], "never logged in");
     assert_eq!(by_alias("int-unused@")["abandoned"], "never logged in");
     assert_eq!(by_alias("int-old1@")["abandoned"], "inactive");
@@ -292,20 +347,26 @@ fn seat_report_matches_the_full_enterprise_scenario() {
 
     let human = cx.run_org(&["licenses"]);
     human.assert_code(0);
-    assert!(human.stderr.contains("no free `Salesforce Integration` seat (5 of 5 used); 3 seat(s)"));
+    assert!(
+        human
+            .stderr
+            .contains("no free `Salesforce Integration` seat (5 of 5 used); 3 seat(s)")
+    );
 }
 
 /// Logs in with the JWT bearer flow as the integration user.
-fn login(cx: &TestContext, user: &str, consumer_key: &str, key: &std::path::Path) -> Result<(), String> {
+fn login(
+    cx: &TestContext,
+    user: &str,
+    consumer_key: &str,
+    key: &std::path::Path,
+) -> Result<(), String> {
     let key = sfiu_jwt::PrivateKey::from_file(key).unwrap();
-    let assertion = sfiu_jwt::Assertion::new(
-        consumer_key.trim(),
-        user,
-        sfiu_jwt::Audience::production(),
-    )
-    .unwrap()
-    .sign(&key, time::OffsetDateTime::now_utc())
-    .unwrap();
+    let assertion =
+        sfiu_jwt::Assertion::new(consumer_key.trim(), user, sfiu_jwt::Audience::production())
+            .unwrap()
+            .sign(&key, time::OffsetDateTime::now_utc())
+            .unwrap();
     let client = Client::builder().build().unwrap();
     cx.runtime()
         .block_on(client.jwt_bearer(
@@ -343,6 +404,8 @@ fn rotation_overlaps_finishes_and_survives_interruptions() {
             json!([{"errorCode": "UNKNOWN_EXCEPTION", "message": "injected"}]),
         );
         fault.nth = nth;
+        // More failures than the client's retries, so the run stops.
+        fault.times = 10;
         fault
     };
 
@@ -382,7 +445,13 @@ fn rotation_overlaps_finishes_and_survives_interruptions() {
     let staged = folder.join("rotation");
     let new_consumer_key = fs_err::read_to_string(staged.join("consumer-key.txt")).unwrap();
     login(&cx, &user, &old_consumer_key, &old_key).unwrap();
-    login(&cx, &user, &new_consumer_key, &staged.join("private-key.pem")).unwrap();
+    login(
+        &cx,
+        &user,
+        &new_consumer_key,
+        &staged.join("private-key.pem"),
+    )
+    .unwrap();
 
     // Finish, interrupted at the delete of the old app (the third SOAP call): nothing is
     // lost, and the re-run completes it.

@@ -21,8 +21,13 @@ use std::process::Command;
 pub(crate) use sfiu_sim::{Fault, LoggedRequest, RunningOrg, Scenario, Settings};
 use serde_json::Value;
 
-/// The integration user's username the setup helpers pass with `--username`.
+/// The integration user's username as snapshots show it. Each context passes its own
+/// [`TestContext::username`], because the sim keeps usernames unique across every org in the
+/// process (as Salesforce does across all orgs), and redaction maps it back to this one.
 pub(crate) const USERNAME: &str = "integration-hubspot@acme.example";
+
+/// Numbers the contexts of this process, to give each a username no other org holds.
+static CONTEXTS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// The bundled plugin the setup helpers use.
 pub(crate) const PLUGIN: &str = "hubspot";
@@ -78,11 +83,18 @@ impl TestContextBuilder {
                 .expect("start the simulated org")
         });
         fs_err::create_dir_all(dir.path().join("home")).expect("create HOME");
+        let n = CONTEXTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let username = if n == 0 {
+            USERNAME.to_owned()
+        } else {
+            format!("integration-hubspot@acme-{n}.example")
+        };
         TestContext {
             dir,
             org,
             runtime,
             env: self.env,
+            username,
         }
     }
 }
@@ -93,6 +105,7 @@ pub(crate) struct TestContext {
     org: Option<RunningOrg>,
     runtime: tokio::runtime::Runtime,
     env: Vec<(String, String)>,
+    username: String,
 }
 
 impl TestContext {
@@ -109,6 +122,11 @@ impl TestContext {
     /// A context with a simulated org started from `scenario` with default settings.
     pub(crate) fn with_scenario(scenario: Scenario) -> TestContext {
         TestContext::builder().scenario(scenario).build()
+    }
+
+    /// This context's integration username (see [`USERNAME`]).
+    pub(crate) fn username(&self) -> &str {
+        &self.username
     }
 
     /// The temporary directory: the binary's working directory.
@@ -201,13 +219,13 @@ impl TestContext {
     }
 
     /// The flags of a setup command (`plan`, `apply`, `verify`, `runbook`) for the HubSpot
-    /// plugin: `--plugin hubspot --username <USERNAME> --out <temp>/out`, then the org flags.
+    /// plugin: `--plugin hubspot --username <username> --out <temp>/out`, then the org flags.
     pub(crate) fn setup_flags(&self) -> Vec<String> {
         let mut flags = vec![
             "--plugin".to_owned(),
             PLUGIN.to_owned(),
             "--username".to_owned(),
-            USERNAME.to_owned(),
+            self.username.clone(),
             "--out".to_owned(),
             self.out_dir().display().to_string(),
         ];
@@ -224,8 +242,9 @@ impl TestContext {
     }
 
     /// Replaces everything that changes from run to run with a stable placeholder: the
-    /// temporary directory, the org's URL and port, the admin's randomised username, 18-character
-    /// Salesforce ids, certificate fingerprints, consumer keys, dates, times and durations.
+    /// temporary directory, the org's URL and port, the admin's randomised domain, this
+    /// context's username (by [`USERNAME`]), 18-character Salesforce ids, certificate
+    /// fingerprints, serials, consumer keys, dates, times and durations.
     pub(crate) fn redact(&self, text: &str) -> String {
         let mut literal: Vec<(String, &str)> = Vec::new();
         if let Ok(canonical) = self.path().canonicalize() {
@@ -233,6 +252,7 @@ impl TestContext {
         }
         literal.push((self.path().display().to_string(), "[TEMP]"));
         literal.push((shared_cache_dir().display().to_string(), "[CACHE]"));
+        literal.push((self.username.clone(), USERNAME));
         if let Some(org) = &self.org {
             literal.push((org.instance_url().to_owned(), "[SIM_URL]"));
             let admin = org.admin_username();
@@ -501,17 +521,21 @@ fn match_fingerprint(rest: &[char]) -> Option<usize> {
     (pairs >= 8 && ends_word(rest, len)).then_some(len)
 }
 
-/// `YYYY-MM-DD`.
-fn match_date(rest: &[char]) -> Option<usize> {
-    let ok = digits(rest, 0, 4)
+fn is_date_shaped(rest: &[char]) -> bool {
+    digits(rest, 0, 4)
         && rest.get(4) == Some(&'-')
         && digits(rest, 5, 2)
         && rest.get(7) == Some(&'-')
-        && digits(rest, 8, 2);
-    (ok && ends_word(rest, 10)).then_some(10)
+        && digits(rest, 8, 2)
 }
 
-/// `HH:MM` or `HH:MM:SS`, with optional fractions and a zone (`Z`, `+00:00`, ` UTC`).
+/// `YYYY-MM-DD`.
+fn match_date(rest: &[char]) -> Option<usize> {
+    (is_date_shaped(rest) && ends_word(rest, 10)).then_some(10)
+}
+
+/// `HH:MM` or `HH:MM:SS`, with optional fractions and a zone (`Z`, `+00:00`, `+0000`,
+/// ` UTC`).
 fn match_time(rest: &[char]) -> Option<usize> {
     if !(digits(rest, 0, 2) && rest.get(2) == Some(&':') && digits(rest, 3, 2)) {
         return None;
@@ -534,6 +558,8 @@ fn match_time(rest: &[char]) -> Option<usize> {
         && digits(rest, len + 4, 2)
     {
         len += 6;
+    } else if matches!(rest.get(len), Some('+' | '-')) && digits(rest, len + 1, 4) {
+        len += 5;
     } else if rest[len..].starts_with(&[' ', 'U', 'T', 'C']) {
         len += 4;
     }
@@ -542,8 +568,7 @@ fn match_time(rest: &[char]) -> Option<usize> {
 
 /// A date followed by `T` or a space and a time.
 fn match_datetime(rest: &[char]) -> Option<usize> {
-    match_date(rest)?;
-    if !matches!(rest.get(10), Some('T' | ' ')) {
+    if !is_date_shaped(rest) || !matches!(rest.get(10), Some('T' | ' ')) {
         return None;
     }
     let time = match_time(&rest[11..])?;
@@ -589,19 +614,22 @@ fn match_id(rest: &[char]) -> Option<usize> {
     is_id.then_some(len)
 }
 
-/// A bare SHA-256 or SHA-1 in hexadecimal (40 or more hexadecimal digits).
+/// A bare hash or certificate serial in hexadecimal (32 or more hexadecimal digits).
 fn match_long_hex(rest: &[char]) -> Option<usize> {
     let len = rest.iter().take_while(|c| c.is_ascii_hexdigit()).count();
-    (len >= 40 && ends_word(rest, len)).then_some(len)
+    (len >= 32 && ends_word(rest, len)).then_some(len)
 }
 
 #[test]
 fn redacts_run_dependent_tokens() {
     let text = "id 005Rk00000AbCdEAAZ at 2027-12-04T10:11:12Z (2027-12-04) took 12ms, \
-                key 3MVG…uQRU, SHA-256 27:0A:12:1C:3B:AF:E2:CC:8C:DF:49:EA, v66.0, 7 trips";
+                key 3MVG…uQRU, SHA-256 27:0A:12:1C:3B:AF:E2:CC:8C:DF:49:EA, v66.0, 7 trips, \
+                created 2026-12-04T16:58:12.815+0000 at 09:30, serial \
+                6B70F6E3AF06293F1A35A3CB030A913E, 2048-bit";
     assert_eq!(
         redact_patterns(text),
         "id [ID] at [DATETIME] ([DATE]) took [DURATION], key [CONSUMER_KEY], \
-         SHA-256 [FINGERPRINT], v66.0, 7 trips"
+         SHA-256 [FINGERPRINT], v66.0, 7 trips, created [DATETIME] at [TIME], serial \
+         [HEX], 2048-bit"
     );
 }

@@ -36,7 +36,12 @@ pub(crate) struct AuditArgs {
     pub(crate) all: bool,
 
     /// Report a certificate that expires within this many days.
-    #[arg(long, value_name = "N", default_value_t = 30, env = "SFIU_CERT_WARN_DAYS")]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 30,
+        env = "SFIU_CERT_WARN_DAYS"
+    )]
     pub(crate) days: u32,
 
     /// Show the plan that undoes the drift, then apply it and audit again.
@@ -200,7 +205,15 @@ async fn audit_one(
             printer.data(format!("  {line}"));
         }
     }
-    let prepared = fix(org, prepared, &found, recorded.as_ref(), &arguments.job, printer).await?;
+    let prepared = fix(
+        org,
+        prepared,
+        &found,
+        recorded.as_ref(),
+        &arguments.job,
+        printer,
+    )
+    .await?;
     let prepared = prepare(org, prepared.integration, recorded.as_ref(), &arguments.job).await?;
     let after = run_audit(org, &prepared, arguments.days, now, from_runbook).await?;
     result.fixed = Some(after.findings);
@@ -219,7 +232,9 @@ async fn run_audit(
     // A runbook records the user's username and e-mail, not its names and locale, so those
     // fields are not declared and cannot drift.
     if from_runbook {
-        found.findings.retain(|finding| finding.kind != "user-changed");
+        found
+            .findings
+            .retain(|finding| finding.kind != "user-changed");
     }
     Ok(found)
 }
@@ -336,7 +351,11 @@ async fn resave_app(org: &Org, prepared: &Prepared) -> anyhow::Result<()> {
             .with_context(|| format!("failed to save {}", component.full_name()))?;
         if let Some(result) = results.iter().find(|result| !result.success) {
             let errors: Vec<String> = result.errors.iter().map(ToString::to_string).collect();
-            anyhow::bail!("Salesforce refused {}: {}", result.full_name, errors.join("; "));
+            anyhow::bail!(
+                "Salesforce refused {}: {}",
+                result.full_name,
+                errors.join("; ")
+            );
         }
     }
     Ok(())
@@ -410,8 +429,12 @@ fn integration_from_runbook(
         runbook.app.developer_name,
         runbook.app.label,
     );
-    let mut spec = IntegrationSpec::from_toml_str(&toml)
-        .with_context(|| format!("the runbook `{}` names an invalid integration", path.display()))?;
+    let mut spec = IntegrationSpec::from_toml_str(&toml).with_context(|| {
+        format!(
+            "the runbook `{}` names an invalid integration",
+            path.display()
+        )
+    })?;
     spec.app.contact_email = runbook.app.contact_email.clone();
     Ok(Integration {
         spec,

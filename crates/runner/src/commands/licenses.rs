@@ -94,7 +94,9 @@ async fn run_async(arguments: &LicensesArgs, printer: &Printer) -> anyhow::Resul
         query_subrequest(
             session,
             "userLicense",
-            &format!("SELECT Id, Name, TotalLicenses, UsedLicenses FROM UserLicense WHERE Name = {license}"),
+            &format!(
+                "SELECT Id, Name, TotalLicenses, UsedLicenses FROM UserLicense WHERE Name = {license}"
+            ),
         ),
         query_subrequest(
             session,
@@ -199,7 +201,10 @@ fn print_human(
     psl: Option<&Seats>,
     holders: &[Holder],
 ) {
-    printer.data(format!("{:<36} {:>5} {:>5} {:>5}", "LICENCE", "TOTAL", "USED", "FREE"));
+    printer.data(format!(
+        "{:<36} {:>5} {:>5} {:>5}",
+        "LICENCE", "TOTAL", "USED", "FREE"
+    ));
     for (name, seats) in [
         (sfiu_core::INTEGRATION_USER_LICENSE, user_license),
         (sfiu_core::INTEGRATION_PSL_LABEL, psl),
@@ -218,7 +223,7 @@ fn print_human(
         return;
     }
     printer.data(format!(
-        "{:<44} {:<7} {:<4} {:<26} {}",
+        "{:<44} {:<7} {:<4} {:<30} {}",
         "INTEGRATION USER", "ACTIVE", "PSL", "LAST LOGIN", "LOOKS ABANDONED"
     ));
     for holder in holders {
@@ -227,7 +232,7 @@ fn print_human(
             .as_deref()
             .map_or_else(String::new, |reason| printer.paint(Tone::Warning, reason));
         printer.data(format!(
-            "{:<44} {:<7} {:<4} {:<26} {abandoned}",
+            "{:<44} {:<7} {:<4} {:<30} {abandoned}",
             holder.username,
             if holder.active { "yes" } else { "no" },
             if holder.holds_psl { "yes" } else { "no" },

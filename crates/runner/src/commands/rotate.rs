@@ -81,10 +81,9 @@ async fn run_async(mut arguments: RotateArgs, printer: &Printer) -> anyhow::Resu
     let report = if arguments.finish {
         rotate::finish(&org, &prepared, &arguments.job, now).await?
     } else {
-        let supplied = supplied_paths.as_ref().map(|(certificate, key)| rotate::Supplied {
-            certificate,
-            key,
-        });
+        let supplied = supplied_paths
+            .as_ref()
+            .map(|(certificate, key)| rotate::Supplied { certificate, key });
         rotate::start(&org, &prepared, &arguments.job, supplied.as_ref(), now).await?
     };
 

@@ -42,9 +42,10 @@ pub(crate) fn expected_policies(kind: AppKind) -> std::collections::BTreeMap<Str
             ("ipRelaxationPolicyType", "Enforce"),
             ("refreshTokenPolicyType", "Infinite"),
         ],
-        AppKind::ConnectedApp | AppKind::Auto => {
-            [("ipRelaxation", "ENFORCE"), ("refreshTokenPolicy", "infinite")]
-        }
+        AppKind::ConnectedApp | AppKind::Auto => [
+            ("ipRelaxation", "ENFORCE"),
+            ("refreshTokenPolicy", "infinite"),
+        ],
     };
     pairs
         .into_iter()

@@ -364,7 +364,9 @@ pub(crate) fn findings(
             fix: format!("{FIX}: removes the assignment to `{holder}`"),
             fixable: true,
         });
-        repairs.foreign_assignments.push((id.clone(), holder.clone()));
+        repairs
+            .foreign_assignments
+            .push((id.clone(), holder.clone()));
     }
     app_policy_findings(&mut collector, &mut repairs);
     certificate_findings(&mut collector, days, now);
@@ -385,7 +387,10 @@ fn plan_finding(collector: &mut Collector<'_>, action: &Action) {
             FIX.to_owned(),
         ),
         (Resource::User { username }, Operation::Update) => {
-            let inactive = action.changes.iter().any(|change| change.field == "IsActive");
+            let inactive = action
+                .changes
+                .iter()
+                .any(|change| change.field == "IsActive");
             if inactive {
                 collector.push(
                     "user-inactive",
@@ -441,7 +446,10 @@ fn plan_finding(collector: &mut Collector<'_>, action: &Action) {
             if !removed.is_empty() {
                 collector.push(
                     "grant-removed",
-                    format!("declared system permission(s) switched off: {}", removed.join(", ")),
+                    format!(
+                        "declared system permission(s) switched off: {}",
+                        removed.join(", ")
+                    ),
                     location.clone(),
                     Some("set"),
                     format!("{FIX}: switches them on"),
@@ -465,11 +473,23 @@ fn plan_finding(collector: &mut Collector<'_>, action: &Action) {
         }
         (Resource::ObjectPermissions { object, .. }, operation) => {
             let key = format!("object:{}", object.to_ascii_lowercase());
-            grant_finding(collector, action, operation, &format!("object `{object}`"), &key);
+            grant_finding(
+                collector,
+                action,
+                operation,
+                &format!("object `{object}`"),
+                &key,
+            );
         }
         (Resource::FieldPermissions { field, .. }, operation) => {
             let key = format!("field:{}", field.to_ascii_lowercase());
-            grant_finding(collector, action, operation, &format!("field `{field}`"), &key);
+            grant_finding(
+                collector,
+                action,
+                operation,
+                &format!("field `{field}`"),
+                &key,
+            );
         }
         (
             Resource::SetupEntityAccess {
@@ -518,7 +538,9 @@ fn plan_finding(collector: &mut Collector<'_>, action: &Action) {
             } else {
                 collector.push(
                     "extra-assignment",
-                    format!("another permission set, `{full}`, is assigned to the integration user"),
+                    format!(
+                        "another permission set, `{full}`, is assigned to the integration user"
+                    ),
                     format!("user `{username}`"),
                     Some(&format!("assignment:{}", full.to_ascii_lowercase())),
                     format!("{FIX}: removes the assignment"),
@@ -545,7 +567,9 @@ fn plan_finding(collector: &mut Collector<'_>, action: &Action) {
             let mut other = Vec::new();
             for change in &action.changes {
                 match change.field.as_str() {
-                    "AdminApproved" | "PermissionSets" => pre_authorisation.push(change.to_string()),
+                    "AdminApproved" | "PermissionSets" => {
+                        pre_authorisation.push(change.to_string())
+                    }
                     "OAuthScopes" => policy.push(change.to_string()),
                     _ => other.push(change.to_string()),
                 }
@@ -588,7 +612,10 @@ fn grant_finding(
                 .collect();
             collector.push(
                 "grant-removed",
-                format!("the declared access to {subject} is missing ({})", rights.join(", ")),
+                format!(
+                    "the declared access to {subject} is missing ({})",
+                    rights.join(", ")
+                ),
                 location,
                 None,
                 format!("{FIX}: grants it again"),
@@ -654,7 +681,8 @@ fn user_findings(collector: &mut Collector<'_>, repairs: &mut Repairs, now: Offs
             Some("user"),
             format!("{FIX}: moves the user back to `{expected_name}`"),
         );
-        repairs.restore_profile = Some((user.id.clone(), expected_id.clone(), expected_name.clone()));
+        repairs.restore_profile =
+            Some((user.id.clone(), expected_id.clone(), expected_name.clone()));
     }
     if let Some(changed) = &collector.read.password_changed {
         collector.findings.push(Finding {
@@ -746,10 +774,7 @@ fn certificate_findings(collector: &mut Collector<'_>, days: u32, now: OffsetDat
         certificate.fingerprint(),
         prepared.desired.app.name
     );
-    let until = certificate
-        .not_after()
-        .format(&Rfc3339)
-        .unwrap_or_default();
+    let until = certificate.not_after().format(&Rfc3339).unwrap_or_default();
     let fix = format!(
         "rotate it: `sfiu cert rotate --plugin {}`",
         prepared.integration.spec.id

@@ -241,10 +241,7 @@ async fn save_app(
 }
 
 /// Reads an app by name whatever its kind.
-async fn read_any_app(
-    org: &Org,
-    desired: &DesiredApp,
-) -> anyhow::Result<Option<app::AppState>> {
+async fn read_any_app(org: &Org, desired: &DesiredApp) -> anyhow::Result<Option<app::AppState>> {
     if let Some(state) = app::read_connected_app(&org.session, &desired.name).await? {
         return Ok(Some(state));
     }
@@ -393,12 +390,22 @@ pub(crate) async fn start(
         .consumer_key
         .clone()
         .or_else(|| prepared.artifacts.recorded_consumer_key());
-    let old_key = prepared.artifacts.private_key(&old_certificate).ok().flatten();
+    let old_key = prepared
+        .artifacts
+        .private_key(&old_certificate)
+        .ok()
+        .flatten();
     let old_login = match (old_consumer_key, old_key) {
         (Some(consumer_key), Some(key)) => Some(
-            prove_login(org, prepared, &consumer_key, &key, std::time::Duration::ZERO)
-                .await
-                .is_ok(),
+            prove_login(
+                org,
+                prepared,
+                &consumer_key,
+                &key,
+                std::time::Duration::ZERO,
+            )
+            .await
+            .is_ok(),
         ),
         _ => None,
     };
@@ -434,8 +441,14 @@ pub(crate) async fn start(
 async fn delete_app(org: &Org, kind: AppKind, name: &str) -> anyhow::Result<bool> {
     let parts: Vec<(&str, String)> = match kind {
         AppKind::ExternalClientApp => vec![
-            ("ExtlClntAppOauthConfigurablePolicies", format!("{name}_oauthPlcy")),
-            ("ExtlClntAppGlobalOauthSettings", format!("{name}_glbloauth")),
+            (
+                "ExtlClntAppOauthConfigurablePolicies",
+                format!("{name}_oauthPlcy"),
+            ),
+            (
+                "ExtlClntAppGlobalOauthSettings",
+                format!("{name}_glbloauth"),
+            ),
             ("ExtlClntAppOauthSettings", format!("{name}_oauth")),
             ("ExternalClientApplication", name.to_owned()),
         ],
@@ -528,9 +541,7 @@ pub(crate) async fn finish(
     }
     let key = PrivateKey::from_file(key_path)?;
     key.check_matches(&certificate)?;
-    let consumer_key = fs_err::read_to_string(consumer_key_path)?
-        .trim()
-        .to_owned();
+    let consumer_key = fs_err::read_to_string(consumer_key_path)?.trim().to_owned();
 
     // Nothing is removed before the new credentials are proven to work.
     let desired = app_named(prepared, &rotation.overlap_app);
@@ -540,9 +551,15 @@ pub(crate) async fn finish(
             rotation.overlap_app
         )
     })?;
-    prove_login(org, prepared, &consumer_key, &key, super::propagation_wait(job))
-        .await
-        .context("the new key could not log in through the overlap app; nothing was removed")?;
+    prove_login(
+        org,
+        prepared,
+        &consumer_key,
+        &key,
+        super::propagation_wait(job),
+    )
+    .await
+    .context("the new key could not log in through the overlap app; nothing was removed")?;
     report.new_login = true;
 
     let old_kind = if runbook.app.kind == super::report::EXTERNAL_CLIENT_APP {
