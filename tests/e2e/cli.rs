@@ -52,7 +52,11 @@ fn redact_days(cx: &TestContext, output: &Output) -> String {
             };
             let (head, tail) = line.split_at(at);
             let spaces = tail.len() - tail.trim_start().len();
-            let digits = tail.trim_start().chars().take_while(char::is_ascii_digit).count();
+            let digits = tail
+                .trim_start()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .count();
             format!("{head}{}[N]{}", &tail[..spaces], &tail[spaces + digits..])
         })
         .collect::<Vec<_>>()
@@ -101,7 +105,11 @@ fn spec_check_refuses_an_unknown_key_and_exits_2() {
     cx.write_file("typo.toml", &GOOD_SPEC.replace("[user]", "[usr]"));
     let output = cx.run(&["spec", "check", "typo.toml"]);
     output.assert_code(2);
-    assert!(output.stderr.contains("unknown field `usr`"), "{}", output.block());
+    assert!(
+        output.stderr.contains("unknown field `usr`"),
+        "{}",
+        output.block()
+    );
     insta::assert_snapshot!("spec_check_unknown_key", cx.redact_output(&output));
 }
 
@@ -139,7 +147,10 @@ fn cert_new_writes_a_private_key_and_refuses_to_overwrite_it() {
     let output = cx.run(&["cert", "new", "--out-dir", "keys", "--name", "test"]);
     output.assert_code(0);
     let key_path = cx.path().join("keys/test.key.pem");
-    let mode = fs_err::metadata(&key_path).expect("key").permissions().mode();
+    let mode = fs_err::metadata(&key_path)
+        .expect("key")
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
     let key = cx.read_file("keys/test.key.pem");
     crate::support::assert_no_key_material(&key, &output.all());
@@ -147,23 +158,49 @@ fn cert_new_writes_a_private_key_and_refuses_to_overwrite_it() {
 
     let refused = cx.run(&["cert", "new", "--out-dir", "keys", "--name", "test"]);
     refused.assert_code(2);
-    assert_eq!(key, cx.read_file("keys/test.key.pem"), "the key was replaced");
+    assert_eq!(
+        key,
+        cx.read_file("keys/test.key.pem"),
+        "the key was replaced"
+    );
     insta::assert_snapshot!("cert_new_refuses_overwrite", cx.redact_output(&refused));
 
     let forced = cx.run(&[
-        "cert", "new", "--out-dir", "keys", "--name", "test", "--force",
+        "cert",
+        "new",
+        "--out-dir",
+        "keys",
+        "--name",
+        "test",
+        "--force",
     ]);
     forced.assert_code(0);
-    assert_ne!(key, cx.read_file("keys/test.key.pem"), "--force keeps the old key");
-    let mode = fs_err::metadata(&key_path).expect("key").permissions().mode();
+    assert_ne!(
+        key,
+        cx.read_file("keys/test.key.pem"),
+        "--force keeps the old key"
+    );
+    let mode = fs_err::metadata(&key_path)
+        .expect("key")
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
 
 #[test]
 fn cert_show_warns_and_exits_1_inside_the_warning_window() {
     let cx = TestContext::new();
-    cx.run(&["cert", "new", "--out-dir", "keys", "--name", "test", "--days", "20"])
-        .assert_code(0);
+    cx.run(&[
+        "cert",
+        "new",
+        "--out-dir",
+        "keys",
+        "--name",
+        "test",
+        "--days",
+        "20",
+    ])
+    .assert_code(0);
 
     let fine = cx.run(&["cert", "show", "keys/test.crt.pem", "--warn-days", "5"]);
     fine.assert_code(0);

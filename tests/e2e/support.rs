@@ -18,8 +18,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub(crate) use sfiu_sim::{Fault, LoggedRequest, RunningOrg, Scenario, Settings};
 use serde_json::Value;
+pub(crate) use sfiu_sim::{Fault, LoggedRequest, RunningOrg, Scenario, Settings};
 
 /// The integration user's username as snapshots show it. Each context passes its own
 /// [`TestContext::username`], because the sim keeps usernames unique across every org in the
@@ -32,14 +32,16 @@ static CONTEXTS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::ne
 /// The bundled plugin the setup helpers use.
 pub(crate) const PLUGIN: &str = "hubspot";
 
+/// A change to the simulated org's settings before it starts.
+type SettingsChange = Box<dyn FnOnce(&mut Settings)>;
+
 /// Builds a [`TestContext`].
 #[derive(Default)]
 pub(crate) struct TestContextBuilder {
     scenario: Option<Scenario>,
-    settings: Option<Box<dyn FnOnce(&mut Settings)>>,
+    settings: Option<SettingsChange>,
     env: Vec<(String, String)>,
 }
-
 
 impl TestContextBuilder {
     /// Starts a simulated org from `scenario`.
@@ -451,7 +453,11 @@ impl TestContext {
     #[track_caller]
     pub(crate) fn assert_unchanged_since(&self, before: &Value, what: &str) {
         let changes = differences(before, &self.written_state());
-        assert!(changes.is_empty(), "{what} changed the org:\n{}", changes.join("\n"));
+        assert!(
+            changes.is_empty(),
+            "{what} changed the org:\n{}",
+            changes.join("\n")
+        );
     }
 }
 
@@ -464,7 +470,10 @@ pub(crate) fn redact_patterns(text: &str) -> String {
         let at_boundary = i == 0 || !is_word(chars[i - 1]);
         if at_boundary {
             let matched = [
-                (match_fingerprint as fn(&[char]) -> Option<usize>, "[FINGERPRINT]"),
+                (
+                    match_fingerprint as fn(&[char]) -> Option<usize>,
+                    "[FINGERPRINT]",
+                ),
                 (match_datetime, "[DATETIME]"),
                 (match_date, "[DATE]"),
                 (match_time, "[TIME]"),
@@ -474,9 +483,7 @@ pub(crate) fn redact_patterns(text: &str) -> String {
                 (match_long_hex, "[HEX]"),
             ]
             .into_iter()
-            .find_map(|(matcher, placeholder)| {
-                matcher(&chars[i..]).map(|len| (len, placeholder))
-            });
+            .find_map(|(matcher, placeholder)| matcher(&chars[i..]).map(|len| (len, placeholder)));
             if let Some((len, placeholder)) = matched {
                 out.push_str(placeholder);
                 i += len;
@@ -595,7 +602,10 @@ fn match_duration(rest: &[char]) -> Option<usize> {
     }
     if rest.get(len) == Some(&'.') && rest.get(len + 1).is_some_and(char::is_ascii_digit) {
         len += 1;
-        len += rest[len..].iter().take_while(|c| c.is_ascii_digit()).count();
+        len += rest[len..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
     }
     for unit in [&['m', 's'][..], &['µ', 's'][..], &['s'][..]] {
         if rest[len..].starts_with(unit) && ends_word(rest, len + unit.len()) {
@@ -607,10 +617,11 @@ fn match_duration(rest: &[char]) -> Option<usize> {
 
 /// An 18-character Salesforce id: alphanumeric, with a digit among its first three characters.
 fn match_id(rest: &[char]) -> Option<usize> {
-    let len = rest.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
-    let is_id = len == 18
-        && rest[..3].iter().any(char::is_ascii_digit)
-        && ends_word(rest, len);
+    let len = rest
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
+    let is_id = len == 18 && rest[..3].iter().any(char::is_ascii_digit) && ends_word(rest, len);
     is_id.then_some(len)
 }
 

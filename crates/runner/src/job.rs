@@ -331,6 +331,9 @@ async fn read_app(
 ) -> anyhow::Result<Option<app::AppState>> {
     let recorded_kind = previous.map(|runbook| runbook.app.kind.as_str());
     let recorded = previous.map(recorded_app);
+    // Without a runbook from a finished apply there is nothing to stand in for the parts of
+    // an External Client App that a quick read skips, so read them all.
+    let full = full || recorded.is_none();
     // The kind recorded by the last apply (or asked for) decides which metadata to read
     // first; reading the other kind only when that finds nothing keeps re-runs cheap.
     let eca_first = matches!(recorded_kind, Some(report::EXTERNAL_CLIENT_APP))

@@ -271,6 +271,20 @@ fn is_write(method: &str, path: &str, body: &[u8]) -> bool {
         .iter()
         .any(|op| text.contains(op));
     }
+    // A Composite request is a write only if one of its subrequests is; a batch of GETs (a
+    // read of the org) changes nothing.
+    if path.ends_with("/composite") {
+        return serde_json::from_slice::<Value>(body).map_or(true, |request| {
+            request
+                .get("compositeRequest")
+                .and_then(Value::as_array)
+                .is_none_or(|subrequests| {
+                    subrequests.iter().any(|subrequest| {
+                        subrequest.get("method").and_then(Value::as_str).is_none_or(|m| !m.eq_ignore_ascii_case("GET"))
+                    })
+                })
+        });
+    }
     !path.ends_with("/query")
 }
 

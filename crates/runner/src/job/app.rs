@@ -33,6 +33,10 @@ pub(crate) struct AppState {
     /// OAuth policy settings read back (`ipRelaxation`, `refreshTokenPolicy` and their
     /// External Client App counterparts); empty when they were not read.
     pub(crate) policies: std::collections::BTreeMap<String, String>,
+    /// An External Client App whose creation stopped half-way: the app exists but its global
+    /// OAuth settings (consumer key and certificate) do not, so the next save must supply a
+    /// consumer key again.
+    pub(crate) is_incomplete: bool,
 }
 
 /// The OAuth policy settings sfiu writes on an app of `kind`, by metadata element name.
@@ -242,6 +246,7 @@ pub(crate) async fn read_connected_app(
             .map(str::to_owned),
         certificate: certificate.and_then(parse_certificate),
         policies,
+        is_incomplete: false,
     }))
 }
 
@@ -267,7 +272,7 @@ pub(crate) async fn read_external_client_app(
             )
         })?;
     let Some(global) = global.into_iter().next() else {
-        return Ok(None);
+        return read_incomplete_external_client_app(session, desired).await;
     };
     let certificate = global
         .element
@@ -350,6 +355,40 @@ pub(crate) async fn read_external_client_app(
         consumer_key,
         certificate: parsed_certificate,
         policies: policy_values,
+        is_incomplete: false,
+    }))
+}
+
+/// An External Client App without global OAuth settings: either none at all (`None`) or one
+/// whose four-part creation stopped half-way, which the next `apply` completes.
+async fn read_incomplete_external_client_app(
+    session: &Session,
+    desired: &DesiredApp,
+) -> anyhow::Result<Option<AppState>> {
+    let app = session
+        .read_metadata("ExternalClientApplication", &[desired.name.as_str()])
+        .await
+        .with_context(|| format!("failed to read External Client App `{}`", desired.name))?;
+    let Some(app) = app.first() else {
+        return Ok(None);
+    };
+    let observed = ObservedApp {
+        kind: AppKind::ExternalClientApp,
+        name: desired.name.clone(),
+        label: app.element.child_text("label").unwrap_or_default().to_owned(),
+        contact_email: app.element.child_text("contactEmail").map(str::to_owned),
+        oauth_scopes: BTreeSet::new(),
+        admin_approved: false,
+        permission_sets: BTreeSet::new(),
+        has_certificate: false,
+        certificate_fingerprint_sha256: None,
+    };
+    Ok(Some(AppState {
+        observed,
+        consumer_key: None,
+        certificate: None,
+        policies: std::collections::BTreeMap::new(),
+        is_incomplete: true,
     }))
 }
 

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{Context as _, bail};
 use serde_json::{Map, Value, json};
 use sfiu_core::{
     Action, AppKind, CertificateSource, FieldAccess, Operation, Resource, Step, Value as PlanValue,
@@ -203,6 +203,18 @@ pub(crate) async fn execute(
     run.execution.permission_set_id = run.permission_set_id;
     run.execution
 }
+
+/// Salesforce refused a metadata component (as opposed to the call failing).
+#[derive(Debug)]
+struct Refused(String);
+
+impl fmt::Display for Refused {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
 
 /// One line for a step's report: the action without its field values.
 fn short(action: &Action) -> String {
@@ -867,6 +879,23 @@ impl Run<'_> {
                     ),
                 ))
             }
+            // The app exists but its creation stopped before the consumer key was saved:
+            // complete it with a new key (a key is immutable only once it is set).
+            _ if prepared.app.as_ref().is_some_and(|app| app.is_incomplete) => {
+                let consumer_key = app::new_consumer_key();
+                self.save_app(prepared.app_kind, &body, Some(&consumer_key), true).await?;
+                prepared.artifacts.write_consumer_key(&consumer_key)?;
+                self.execution.consumer_key = Some(consumer_key.clone());
+                Ok((
+                    StepStatus::Done,
+                    format!(
+                        "completed {} `{}` (consumer key {})",
+                        kind_label(prepared.app_kind),
+                        prepared.desired.app.name,
+                        app::mask_consumer_key(&consumer_key)
+                    ),
+                ))
+            }
             Operation::Update => {
                 self.save_app(prepared.app_kind, &body, None, true).await?;
                 Ok((
@@ -905,14 +934,20 @@ impl Run<'_> {
     ) -> anyhow::Result<AppKind> {
         let prepared = self.prepared;
         let kind = prepared.app_kind;
+        // An External Client App is four components saved one by one; upserting them makes a
+        // retry after a failure part-way complete the app instead of colliding with itself.
+        let upsert = kind == AppKind::ExternalClientApp;
         match self
-            .save_app(kind, certificate, Some(consumer_key), false)
+            .save_app(kind, certificate, Some(consumer_key), upsert)
             .await
         {
             Ok(()) => Ok(kind),
+            // Only a refusal of the component itself means the org blocks Connected Apps (the
+            // exact error is not documented); a transport or server failure stays an error.
             Err(error)
                 if kind == AppKind::ConnectedApp
-                    && prepared.integration.spec.app.kind == AppKind::Auto =>
+                    && prepared.integration.spec.app.kind == AppKind::Auto
+                    && error.downcast_ref::<Refused>().is_some() =>
             {
                 self.execution.warnings.push(format!(
                     "the org refused a new Connected App ({error:#}); created an External Client App instead"
@@ -921,7 +956,7 @@ impl Run<'_> {
                     AppKind::ExternalClientApp,
                     certificate,
                     Some(consumer_key),
-                    false,
+                    true,
                 )
                 .await?;
                 Ok(AppKind::ExternalClientApp)
@@ -961,12 +996,12 @@ impl Run<'_> {
             })?;
             if let Some(result) = results.iter().find(|result| !result.success) {
                 let errors: Vec<String> = result.errors.iter().map(ToString::to_string).collect();
-                return Err(anyhow!(
+                return Err(anyhow::Error::new(Refused(format!(
                     "Salesforce refused {} `{}`: {}",
                     component.type_name(),
                     result.full_name,
                     errors.join("; ")
-                ));
+                ))));
             }
         }
         Ok(())
