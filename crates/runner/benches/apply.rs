@@ -172,9 +172,17 @@ fn run_sfiu(
     cache: &Path,
     username: &str,
 ) -> anyhow::Result<SfiuRun> {
+    let mut command = Command::new(binary);
+    // Nothing from the developer's environment (another org, key or output folder) leaks in.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("SFIU_") || name.starts_with("SF_") {
+            command.env_remove(name.as_ref());
+        }
+    }
     org.reset_log();
     let started = Instant::now();
-    let output = Command::new(binary)
+    let output = command
         .args([
             "apply",
             "--plugin",
@@ -188,8 +196,6 @@ fn run_sfiu(
         .args(["--out", "out"])
         .env("SF_ACCESS_TOKEN", org.admin_access_token())
         .env("XDG_CACHE_HOME", cache)
-        .env_remove("SFIU_ORG")
-        .env_remove("SFIU_LOGIN_URL")
         .current_dir(folder)
         .output()
         .context("failed to run sfiu")?;

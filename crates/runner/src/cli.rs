@@ -15,7 +15,7 @@ use crate::output::Format;
 /// Set up and keep healthy a least-privilege Salesforce Integration User for a third-party
 /// integration.
 #[derive(Debug, Parser)]
-#[command(name = "sfiu", version, about, long_about = None, propagate_version = true)]
+#[command(name = "sfiu", version, propagate_version = true)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: GlobalArgs,

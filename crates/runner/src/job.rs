@@ -264,7 +264,8 @@ pub(crate) async fn prepare_with(
     if let Some(certificate) = artifacts.certificate()? {
         desired = desired.with_certificate_fingerprint(certificate.fingerprint().to_string());
     }
-    let plan = Plan::new(&desired, &snapshot.observed, options);
+    let mut plan = Plan::new(&desired, &snapshot.observed, options);
+    name_seat_holders(&mut plan, &snapshot);
     let app_kind = plan
         .actions
         .iter()
@@ -387,7 +388,9 @@ fn issue(code: &str, severity: Severity, path: &str, message: &str, hint: Option
 /// refuses for an unreachable object) is the live check.
 fn reach_findings(requirements: &Requirements) -> Vec<Issue> {
     let mut findings = Vec::new();
-    for grant in &requirements.objects {
+    // Objects every user reads (User, Organization…) take no object permission, so the
+    // licence has nothing to refuse.
+    for grant in requirements.objects.iter().filter(|grant| !sfiu_core::is_without_object_permissions(&grant.object)) {
         let reach = sfiu_core::object_reach(&grant.object);
         match reach.reach {
             Reach::Unreachable => findings.push(Issue {
@@ -441,4 +444,29 @@ fn package_namespaces(resolved: &Resolved) -> Vec<String> {
     namespaces.sort();
     namespaces.dedup();
     namespaces
+}
+
+/// Adds to a no-free-seat blocker who holds the seats and which of them look abandoned, so
+/// the admin knows which user to deactivate.
+fn name_seat_holders(plan: &mut Plan, snapshot: &Snapshot) {
+    let now = time::OffsetDateTime::now_utc();
+    let mut abandoned = Vec::new();
+    for (username, last_login) in &snapshot.seat_holders {
+        let days = last_login.as_deref().and_then(audit::parse_date).map(|last| (now - last).whole_days());
+        if let Some(reason) = crate::commands::licenses::abandonment(true, days) {
+            abandoned.push(format!("`{username}` ({reason})"));
+        }
+    }
+    for blocker in &mut plan.blockers {
+        if blocker.code != sfiu_core::codes::NO_FREE_SEAT || !blocker.message.contains(sfiu_core::INTEGRATION_USER_LICENSE) {
+            continue;
+        }
+        let holders = if abandoned.is_empty() {
+            format!("the {} seat holders all logged in within 90 days", snapshot.seat_holders.len())
+        } else {
+            format!("seats held by users that look abandoned: {}", abandoned.join(", "))
+        };
+        let advice = blocker.hint.take().unwrap_or_default();
+        blocker.hint = Some(format!("{holders}; {advice}; `sfiu licenses` shows every holder"));
+    }
 }

@@ -171,6 +171,29 @@ impl Printer {
         }
     }
 
+    /// One validation issue and its hint: on stdout when the issues are the command's result
+    /// (`spec check`), on stderr when they are diagnostics beside other data (`plan`).
+    pub(crate) fn issue(&self, issue: &sfiu_core::Issue, on_stdout: bool) {
+        let color = if on_stdout { self.color_stdout } else { self.color_stderr };
+        let (tone, label) =
+            if issue.is_error() { (Tone::Error, "error") } else { (Tone::Warning, "warning") };
+        let mut text = format!(
+            "{}[{}] {}: {}",
+            paint(color, tone, label),
+            issue.code,
+            paint(color, Tone::Path, &issue.path),
+            issue.message
+        );
+        if let Some(hint) = &issue.hint {
+            text.push_str(&format!("\n    hint: {hint}"));
+        }
+        if on_stdout {
+            self.data(text);
+        } else if !self.quiet || issue.is_error() {
+            eprintln!("{text}");
+        }
+    }
+
     /// A success line on stderr.
     pub(crate) fn success(&self, message: impl fmt::Display) {
         if !self.quiet {

@@ -162,6 +162,19 @@ async fn run_async(arguments: &LicensesArgs, printer: &Printer) -> anyhow::Resul
     Ok(Outcome::Success)
 }
 
+/// Why an integration user looks abandoned (inactive, never logged in, or no login for
+/// more than 90 days), or `None` when it looks in use.
+pub(crate) fn abandonment(active: bool, days_since_login: Option<i64>) -> Option<String> {
+    if !active {
+        return Some("inactive".to_owned());
+    }
+    match days_since_login {
+        None => Some("never logged in".to_owned()),
+        Some(days) if days > STALE_LOGIN_DAYS => Some(format!("no login for {days} days")),
+        Some(_) => None,
+    }
+}
+
 fn holder(record: &Value, psl_holders: &BTreeSet<String>, now: OffsetDateTime) -> Holder {
     let username = text(record, "Username").unwrap_or_default();
     let active = record
@@ -173,15 +186,7 @@ fn holder(record: &Value, psl_holders: &BTreeSet<String>, now: OffsetDateTime) -
         .as_deref()
         .and_then(parse_date)
         .map(|last| (now - last).whole_days());
-    let abandoned = if !active {
-        Some("inactive".to_owned())
-    } else {
-        match days_since_login {
-            None => Some("never logged in".to_owned()),
-            Some(days) if days > STALE_LOGIN_DAYS => Some(format!("no login for {days} days")),
-            Some(_) => None,
-        }
-    };
+    let abandoned = abandonment(active, days_since_login);
     Holder {
         holds_psl: psl_holders.contains(&username.to_ascii_lowercase()),
         username,

@@ -89,8 +89,9 @@ async fn run_async(
 }
 
 fn print_problems(prepared: &Prepared, printer: &Printer) {
-    let problems: Vec<sfiu_core::Issue> = prepared.problems().into_iter().cloned().collect();
-    crate::commands::spec::print_issues(printer, &problems);
+    for issue in prepared.problems() {
+        printer.issue(issue, false);
+    }
 }
 
 fn print_plan(prepared: &Prepared, printer: &Printer, changes_only: bool) {
@@ -254,11 +255,10 @@ async fn apply(
                 }
                 StepStatus::Unchanged => status,
             };
-            printer.status(format!(
-                "  {:<28} {status:<11} {}",
-                outcome.step.to_string(),
-                outcome.detail
-            ));
+            printer.status(
+                format!("  {:<28} {status:<11} {}", outcome.step.to_string(), outcome.detail)
+                    .trim_end(),
+            );
         }
         for warning in &execution.warnings {
             printer.warn(warning);
@@ -269,10 +269,14 @@ async fn apply(
         }
     }
 
+    let changed = execution.has_changes();
     if let Some(error) = execution.error {
-        return Err(
-            error.context("apply stopped; run it again to finish (completed steps are kept)")
-        );
+        let message = if changed {
+            "apply stopped; run it again to finish (the steps marked done are kept)"
+        } else {
+            "apply stopped before changing anything; fix the cause and run it again"
+        };
+        return Err(error.context(message));
     }
     if !mismatches.is_empty() {
         printer.warn(format!(

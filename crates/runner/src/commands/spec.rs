@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use serde_json::json;
 
 use crate::cli::{SpecCheckArgs, SpecCommand};
-use crate::output::{Format, Outcome, Printer, Tone};
+use crate::output::{Format, Outcome, Printer};
 
 /// Runs a `sfiu spec` subcommand.
 pub(crate) fn run(command: SpecCommand, printer: &Printer) -> anyhow::Result<Outcome> {
@@ -54,20 +54,6 @@ fn check(arguments: &SpecCheckArgs, printer: &Printer) -> anyhow::Result<Outcome
 /// Lists validation issues on stdout, one per line, each followed by its hint.
 pub(crate) fn print_issues(printer: &Printer, issues: &[sfiu_core::Issue]) {
     for issue in issues {
-        let (tone, label) = if issue.is_error() {
-            (Tone::Error, "error")
-        } else {
-            (Tone::Warning, "warning")
-        };
-        printer.data(format!(
-            "{}[{}] {}: {}",
-            printer.paint(tone, label),
-            issue.code,
-            printer.paint(Tone::Path, &issue.path),
-            issue.message
-        ));
-        if let Some(hint) = &issue.hint {
-            printer.data(format!("    hint: {hint}"));
-        }
+        printer.issue(issue, true);
     }
 }

@@ -83,6 +83,8 @@ pub(crate) struct Snapshot {
     pub(crate) facts: Facts,
     /// The user's last login, if it ever logged in.
     pub(crate) user_last_login: Option<String>,
+    /// Active users on the Integration licence with their last login.
+    pub(crate) seat_holders: Vec<(String, Option<String>)>,
 }
 
 /// Quotes a value for a SOQL string literal.
@@ -292,6 +294,16 @@ pub(crate) async fn observe(
             ),
         ),
         permission_set_query(session, &permission_columns, &permission_set),
+        // Bounded by the licence's seats (a handful): who holds them, for the no-seat error.
+        query_subrequest(
+            session,
+            "seatHolders",
+            &format!(
+                "SELECT Username, LastLoginDate FROM User WHERE IsActive = true \
+                 AND Profile.UserLicense.Name = {} ORDER BY Username LIMIT 200",
+                soql_string(sfiu_core::INTEGRATION_USER_LICENSE)
+            ),
+        ),
     ];
     let mut responses = run_queries(session, std::mem::take(&mut queries)).await?;
 
@@ -320,6 +332,11 @@ pub(crate) async fn observe(
     read_user(&responses, &mut snapshot)?;
     read_permission_set(&responses, &permission_columns, &mut snapshot)?;
     read_assignments(&responses, &mut snapshot)?;
+    for record in records(&responses, "seatHolders")? {
+        if let Some(username) = text(record, "Username") {
+            snapshot.seat_holders.push((username, text(record, "LastLoginDate")));
+        }
+    }
     for record in records(&responses, "app")? {
         snapshot.ids.app_row = text(record, "Id");
     }
