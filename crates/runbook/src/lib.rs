@@ -13,7 +13,7 @@
 //! ```
 //! use sfiu_runbook::{Runbook, render_markdown};
 //!
-//! let runbook = Runbook::example();
+//! let runbook = Runbook::sample();
 //! let markdown = render_markdown(&runbook);
 //! assert!(markdown.starts_with("# Integration user runbook: HubSpot"));
 //! assert!(!markdown.contains("BEGIN PRIVATE KEY"));

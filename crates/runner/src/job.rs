@@ -1,7 +1,7 @@
 //! The main job: read the org, plan, apply the six steps, prove the login, write the runbook.
 //!
 //! [`prepare`] does everything up to the plan without writing anything (it is all `plan`
-//! needs); [`execute`] applies a prepared plan step by step; [`verify`] runs the login test
+//! needs); [`execute()`] applies a prepared plan step by step; [`verify`] runs the login test
 //! and access proof on an existing setup. Each step is idempotent by natural key (username,
 //! permission set name, app name), so a run that fails half-way is finished by the next.
 
@@ -390,7 +390,11 @@ fn reach_findings(requirements: &Requirements) -> Vec<Issue> {
     let mut findings = Vec::new();
     // Objects every user reads (User, Organization…) take no object permission, so the
     // licence has nothing to refuse.
-    for grant in requirements.objects.iter().filter(|grant| !sfiu_core::is_without_object_permissions(&grant.object)) {
+    for grant in requirements
+        .objects
+        .iter()
+        .filter(|grant| !sfiu_core::is_without_object_permissions(&grant.object))
+    {
         let reach = sfiu_core::object_reach(&grant.object);
         match reach.reach {
             Reach::Unreachable => findings.push(Issue {
@@ -452,21 +456,36 @@ fn name_seat_holders(plan: &mut Plan, snapshot: &Snapshot) {
     let now = time::OffsetDateTime::now_utc();
     let mut abandoned = Vec::new();
     for (username, last_login) in &snapshot.seat_holders {
-        let days = last_login.as_deref().and_then(audit::parse_date).map(|last| (now - last).whole_days());
+        let days = last_login
+            .as_deref()
+            .and_then(audit::parse_date)
+            .map(|last| (now - last).whole_days());
         if let Some(reason) = crate::commands::licenses::abandonment(true, days) {
             abandoned.push(format!("`{username}` ({reason})"));
         }
     }
     for blocker in &mut plan.blockers {
-        if blocker.code != sfiu_core::codes::NO_FREE_SEAT || !blocker.message.contains(sfiu_core::INTEGRATION_USER_LICENSE) {
+        if blocker.code != sfiu_core::codes::NO_FREE_SEAT
+            || !blocker
+                .message
+                .contains(sfiu_core::INTEGRATION_USER_LICENSE)
+        {
             continue;
         }
         let holders = if abandoned.is_empty() {
-            format!("the {} seat holders all logged in within 90 days", snapshot.seat_holders.len())
+            format!(
+                "the {} seat holders all logged in within 90 days",
+                snapshot.seat_holders.len()
+            )
         } else {
-            format!("seats held by users that look abandoned: {}", abandoned.join(", "))
+            format!(
+                "seats held by users that look abandoned: {}",
+                abandoned.join(", ")
+            )
         };
         let advice = blocker.hint.take().unwrap_or_default();
-        blocker.hint = Some(format!("{holders}; {advice}; `sfiu licenses` shows every holder"));
+        blocker.hint = Some(format!(
+            "{holders}; {advice}; `sfiu licenses` shows every holder"
+        ));
     }
 }

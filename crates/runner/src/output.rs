@@ -174,9 +174,16 @@ impl Printer {
     /// One validation issue and its hint: on stdout when the issues are the command's result
     /// (`spec check`), on stderr when they are diagnostics beside other data (`plan`).
     pub(crate) fn issue(&self, issue: &sfiu_core::Issue, on_stdout: bool) {
-        let color = if on_stdout { self.color_stdout } else { self.color_stderr };
-        let (tone, label) =
-            if issue.is_error() { (Tone::Error, "error") } else { (Tone::Warning, "warning") };
+        let color = if on_stdout {
+            self.color_stdout
+        } else {
+            self.color_stderr
+        };
+        let (tone, label) = if issue.is_error() {
+            (Tone::Error, "error")
+        } else {
+            (Tone::Warning, "warning")
+        };
         let mut text = format!(
             "{}[{}] {}: {}",
             paint(color, tone, label),

@@ -280,7 +280,10 @@ fn is_write(method: &str, path: &str, body: &[u8]) -> bool {
                 .and_then(Value::as_array)
                 .is_none_or(|subrequests| {
                     subrequests.iter().any(|subrequest| {
-                        subrequest.get("method").and_then(Value::as_str).is_none_or(|m| !m.eq_ignore_ascii_case("GET"))
+                        subrequest
+                            .get("method")
+                            .and_then(Value::as_str)
+                            .is_none_or(|m| !m.eq_ignore_ascii_case("GET"))
                     })
                 })
         });

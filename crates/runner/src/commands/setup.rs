@@ -256,8 +256,12 @@ async fn apply(
                 StepStatus::Unchanged => status,
             };
             printer.status(
-                format!("  {:<28} {status:<11} {}", outcome.step.to_string(), outcome.detail)
-                    .trim_end(),
+                format!(
+                    "  {:<28} {status:<11} {}",
+                    outcome.step.to_string(),
+                    outcome.detail
+                )
+                .trim_end(),
             );
         }
         for warning in &execution.warnings {

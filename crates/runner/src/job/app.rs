@@ -375,7 +375,11 @@ async fn read_incomplete_external_client_app(
     let observed = ObservedApp {
         kind: AppKind::ExternalClientApp,
         name: desired.name.clone(),
-        label: app.element.child_text("label").unwrap_or_default().to_owned(),
+        label: app
+            .element
+            .child_text("label")
+            .unwrap_or_default()
+            .to_owned(),
         contact_email: app.element.child_text("contactEmail").map(str::to_owned),
         oauth_scopes: BTreeSet::new(),
         admin_approved: false,

@@ -883,7 +883,8 @@ impl Run<'_> {
             // complete it with a new key (a key is immutable only once it is set).
             _ if prepared.app.as_ref().is_some_and(|app| app.is_incomplete) => {
                 let consumer_key = app::new_consumer_key();
-                self.save_app(prepared.app_kind, &body, Some(&consumer_key), true).await?;
+                self.save_app(prepared.app_kind, &body, Some(&consumer_key), true)
+                    .await?;
                 prepared.artifacts.write_consumer_key(&consumer_key)?;
                 self.execution.consumer_key = Some(consumer_key.clone());
                 Ok((

@@ -334,7 +334,9 @@ pub(crate) async fn observe(
     read_assignments(&responses, &mut snapshot)?;
     for record in records(&responses, "seatHolders")? {
         if let Some(username) = text(record, "Username") {
-            snapshot.seat_holders.push((username, text(record, "LastLoginDate")));
+            snapshot
+                .seat_holders
+                .push((username, text(record, "LastLoginDate")));
         }
     }
     for record in records(&responses, "app")? {

@@ -25,7 +25,8 @@ pub(crate) const CONNECTED_APP: &str = "Connected App";
 fn rfc3339(time: OffsetDateTime) -> String {
     let time = time.to_offset(time::UtcOffset::UTC);
     let time = time.replace_nanosecond(0).unwrap_or(time);
-    time.format(&Rfc3339).unwrap_or_else(|_| time.unix_timestamp().to_string())
+    time.format(&Rfc3339)
+        .unwrap_or_else(|_| time.unix_timestamp().to_string())
 }
 
 /// Everything the runbook needs beyond the prepared state.
