@@ -6,6 +6,7 @@
 mod apply;
 mod cli;
 mod health;
+mod sim;
 #[allow(
     dead_code,
     unused_imports,
