@@ -112,11 +112,36 @@ pub const OBJECTS_WITHOUT_OBJECT_PERMISSIONS: &[&str] = &[
     "BusinessHours",
 ];
 
-/// Whether `object` is one of [`OBJECTS_WITHOUT_OBJECT_PERMISSIONS`].
+/// Child objects whose access follows their parent's (no `ObjectPermissions` row exists for
+/// them either), as `(child, parent)`. A grant on them stays in the requirements for the
+/// runbook, but never becomes a row; the parent's grant is what gives access.
+pub const OBJECTS_FOLLOWING_PARENT: &[(&str, &str)] = &[
+    ("AccountTeamMember", "Account"),
+    ("CampaignMember", "Campaign"),
+    ("CaseComment", "Case"),
+    ("OpportunityContactRole", "Opportunity"),
+    ("OpportunityHistory", "Opportunity"),
+    ("OpportunityLineItem", "Opportunity"),
+    ("OpportunitySplit", "Opportunity"),
+    ("OpportunityTeamMember", "Opportunity"),
+];
+
+/// Whether `object` takes no `ObjectPermissions` row: one of
+/// [`OBJECTS_WITHOUT_OBJECT_PERMISSIONS`] or a child in [`OBJECTS_FOLLOWING_PARENT`].
 pub fn is_without_object_permissions(object: &str) -> bool {
     OBJECTS_WITHOUT_OBJECT_PERMISSIONS
         .iter()
         .any(|name| name.eq_ignore_ascii_case(object))
+        || parent_object(object).is_some()
+}
+
+/// The parent whose access a child object follows, if it is one of
+/// [`OBJECTS_FOLLOWING_PARENT`].
+pub fn parent_object(object: &str) -> Option<&'static str> {
+    OBJECTS_FOLLOWING_PARENT
+        .iter()
+        .find(|(child, _)| child.eq_ignore_ascii_case(object))
+        .map(|(_, parent)| *parent)
 }
 
 /// Everything `apply` should leave in the org.
@@ -706,13 +731,39 @@ impl Action {
 
 impl fmt::Display for Action {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            formatter,
-            "{} {} {}",
-            self.operation.symbol(),
-            self.operation.verb(),
-            self.resource
-        )?;
+        // "delete permission set `X` to `user`" reads as deleting the permission set, so an
+        // assignment that goes or stays undeclared says what happens to the assignment.
+        let assignment = match &self.resource {
+            Resource::PermissionSetAssignment {
+                permission_set,
+                namespace,
+                username,
+            } => Some((
+                match namespace {
+                    Some(namespace) => format!("{namespace}__{permission_set}"),
+                    None => permission_set.clone(),
+                },
+                username,
+            )),
+            _ => None,
+        };
+        let symbol = self.operation.symbol();
+        match (self.operation, assignment) {
+            (Operation::Delete, Some((set, username))) => write!(
+                formatter,
+                "{symbol} unassign permission set `{set}` from `{username}`"
+            )?,
+            (Operation::Extra, Some((set, username))) => write!(
+                formatter,
+                "{symbol} extra assignment of permission set `{set}` to `{username}`"
+            )?,
+            _ => write!(
+                formatter,
+                "{symbol} {} {}",
+                self.operation.verb(),
+                self.resource
+            )?,
+        }
         if !self.changes.is_empty() {
             let changes: Vec<String> = self.changes.iter().map(ToString::to_string).collect();
             write!(formatter, ": {}", changes.join(", "))?;

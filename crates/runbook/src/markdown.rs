@@ -34,9 +34,9 @@ fn header(out: &mut String, runbook: &Runbook) {
         "# Integration user runbook: {} (`{}`)\n",
         integration.name, integration.id
     );
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "Generated {} by sfiu {} from plugin `{}` {} (preset `{}`, vendor {}).",
+        "Generated {} by sfiu {} from plugin `{}` {} (preset `{}`, vendor {})",
         runbook.generated_at,
         runbook.tool_version,
         integration.plugin,
@@ -44,12 +44,33 @@ fn header(out: &mut String, runbook: &Runbook) {
         integration.preset,
         integration.vendor
     );
+    match &integration.spec_file {
+        Some(spec_file) => {
+            let _ = writeln!(out, " and the spec file `{spec_file}`.");
+        }
+        None => {
+            let _ = writeln!(out, ".");
+        }
+    }
+    if integration.features.is_empty() {
+        let _ = writeln!(
+            out,
+            "Vendor features on: none, so no grant that depends on a feature was given."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Vendor features on: {}; grants that depend on any other feature were left out.",
+            code_list(&integration.features)
+        );
+    }
     let _ = writeln!(
         out,
-        "Re-run `sfiu runbook` to regenerate it from the org's current state.\n"
+        "Regenerate this page from the org's current state with `sfiu runbook` (see \"How to\" below).\n"
     );
     let org = &runbook.org;
-    let _ = writeln!(out, "| Org | |\n|---|---|");
+    let _ = writeln!(out, "## Org\n");
+    let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| Organisation id | `{}` |", org.org_id);
     let _ = writeln!(out, "| Edition | {} |", escape(&org.edition));
     let _ = writeln!(out, "| Instance URL | {} |", org.instance_url);
@@ -82,14 +103,40 @@ fn user(out: &mut String, runbook: &Runbook) {
     let permission_set = &runbook.permission_set;
     let _ = write!(
         out,
-        "The user's access comes from the permission set `{}` (\"{}\"",
+        "The user's access comes from the integration's own permission set `{}` (\"{}\"",
         permission_set.name,
         escape(&permission_set.label)
     );
     if let Some(id) = &permission_set.id {
         let _ = write!(out, ", `{id}`");
     }
-    let _ = writeln!(out, ") and nothing else.");
+    let mut package_sets: Vec<String> = runbook
+        .requirements
+        .package_permission_sets
+        .iter()
+        .map(|grant| format!("{}__{}", grant.namespace, grant.name))
+        .collect();
+    package_sets.sort();
+    package_sets.dedup();
+    match package_sets.len() {
+        0 => {
+            let _ = writeln!(out, ").");
+        }
+        1 => {
+            let _ = writeln!(
+                out,
+                ") and the managed package's permission set {}, listed below.",
+                code_list(&package_sets)
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                ") and the managed packages' permission sets {}, listed below.",
+                code_list(&package_sets)
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "Any other permission set on this user is drift; `sfiu audit` reports it.\n"
@@ -225,14 +272,22 @@ fn app(out: &mut String, runbook: &Runbook) {
     }
     let _ = writeln!(
         out,
-        "| OAuth flow | JWT bearer (no refresh token, no client secret) |"
+        "| OAuth flow | JWT bearer: it issues no refresh token and needs no client secret |"
     );
-    let _ = writeln!(out, "| Scopes | {} |", code_list(&app.scopes));
+    let _ = writeln!(out, "| Scopes the app allows | {} |", code_list(&app.scopes));
     let _ = writeln!(
         out,
         "| Admin approved (pre-authorised) through | {} |\n",
         code_list(&app.pre_authorised_through)
     );
+    // The vendor's app may ask for `refresh_token`; allowing it does not make the JWT bearer
+    // flow hand one out, and an admin reading both rows deserves to know that.
+    if app.scopes.iter().any(|scope| scope == "refresh_token") {
+        let _ = writeln!(
+            out,
+            "The app allows `refresh_token` because the vendor's app asks for it; logging in with the JWT bearer flow never returns a refresh token.\n"
+        );
+    }
 }
 
 fn certificate(out: &mut String, runbook: &Runbook) {
@@ -303,7 +358,10 @@ fn vendor_steps(out: &mut String, runbook: &Runbook) {
 fn verification(out: &mut String, runbook: &Runbook) {
     let _ = writeln!(out, "## Last verification\n");
     let Some(verification) = &runbook.verification else {
-        let _ = writeln!(out, "No login test has run yet; run `sfiu verify`.\n");
+        let _ = writeln!(
+            out,
+            "No login test has run yet; run `sfiu verify` (see \"How to\" below).\n"
+        );
         return;
     };
     let _ = writeln!(
@@ -336,21 +394,31 @@ fn verification(out: &mut String, runbook: &Runbook) {
 
 fn how_to(out: &mut String, runbook: &Runbook) {
     let id = &runbook.integration.id;
+    let integration = integration_flags(runbook);
     let _ = writeln!(out, "## How to\n");
     let _ = writeln!(
         out,
-        "- **Test the login:** `sfiu verify --plugin {} --org <org>` signs a JWT with the key, logs in and repeats the access proof.",
-        runbook.integration.plugin
+        "In the commands below, `<org flags>` stands for the flags you connect to the org with: `--instance-url <URL>` with an admin access token in `SF_ACCESS_TOKEN`, `--target-org <alias>`, `--auth-url <force://…>` (better: the `SFIU_AUTH_URL` variable), or `--org sim` for the simulated org."
     );
     let _ = writeln!(
         out,
-        "- **Check for drift:** `sfiu audit --plugin {} --org <org>` compares the org with this runbook's grants; run it quarterly or in CI.",
-        runbook.integration.plugin
+        "Run them in the folder the setup ran in (or pass the same `--out`), so that sfiu finds the key.\n"
     );
     let _ = writeln!(
         out,
-        "- **Rotate the certificate:** `sfiu cert rotate --plugin {} --org <org>` adds a new certificate beside the old one, verifies the new login, and `sfiu cert rotate --finish` removes the old one once the vendor has switched.",
-        runbook.integration.plugin
+        "- **Test the login:** `sfiu verify {integration} <org flags>` signs a JWT with the key, logs in and repeats the access proof."
+    );
+    let _ = writeln!(
+        out,
+        "- **Check for drift:** `sfiu audit {integration} <org flags>` compares the org with this runbook's grants; run it quarterly or in CI."
+    );
+    let _ = writeln!(
+        out,
+        "- **Rotate the certificate:** `sfiu cert rotate {integration} <org flags>` adds a new certificate beside the old one and verifies the new login; once the vendor has switched to the new key, `sfiu cert rotate {integration} <org flags> --finish` removes the old one."
+    );
+    let _ = writeln!(
+        out,
+        "- **Regenerate this runbook:** `sfiu runbook {integration} <org flags>`."
     );
     let _ = writeln!(
         out,
@@ -366,6 +434,34 @@ fn how_to(out: &mut String, runbook: &Runbook) {
         out,
         "\nThis runbook belongs to the integration `{id}`; keep it with the org's admin documentation."
     );
+}
+
+/// The flags that name this integration again: its spec file when it came from one, or else
+/// the plugin, preset and username it was set up with.
+fn integration_flags(runbook: &Runbook) -> String {
+    let integration = &runbook.integration;
+    if let Some(spec_file) = &integration.spec_file {
+        return format!("--spec {}", shell_word(spec_file));
+    }
+    let mut flags = format!("--plugin {}", shell_word(&integration.plugin));
+    if !integration.preset.is_empty() {
+        let _ = write!(flags, " --preset {}", shell_word(&integration.preset));
+    }
+    let _ = write!(flags, " --username {}", shell_word(&runbook.user.username));
+    flags
+}
+
+/// Quotes a value for a POSIX shell when it holds anything beyond plain path characters.
+fn shell_word(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./@:+=,".contains(c));
+    if plain {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
 }
 
 fn provenance_cells(provenance: &[Provenance]) -> String {

@@ -61,6 +61,14 @@ pub struct IntegrationRecord {
     pub preset: String,
     /// The vendor's name, as the plugin states it.
     pub vendor: String,
+    /// The spec file the setup was read from, as the admin named it, when there was one;
+    /// the runbook's commands then name it instead of the plugin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec_file: Option<String>,
+    /// The vendor features that were on (switched on in the spec or on by default), sorted;
+    /// grants that depend on any other feature were left out.
+    #[serde(default)]
+    pub features: Vec<String>,
 }
 
 /// The org an integration was set up in.
@@ -212,7 +220,8 @@ impl Runbook {
     /// dates. Used by documentation and tests.
     pub fn sample() -> Self {
         use sfiu_core::{
-            Evidence, Need, ObjectAccess, ObjectGrant, Provenance, SystemPermissionGrant,
+            Evidence, Need, ObjectAccess, ObjectGrant, PackagePermissionSetGrant, Provenance,
+            SystemPermissionGrant,
         };
 
         let provenance = |reason: &str, need: Need, evidence: Evidence| Provenance {
@@ -223,27 +232,48 @@ impl Runbook {
             sources: vec!["https://knowledge.hubspot.com/salesforce".to_owned()],
         };
         let requirements = Requirements {
-            objects: vec![ObjectGrant {
-                object: "Contact".to_owned(),
-                access: ObjectAccess {
-                    read: true,
-                    create: true,
-                    edit: true,
-                    ..ObjectAccess::NONE
+            objects: vec![
+                ObjectGrant {
+                    object: "Contact".to_owned(),
+                    access: ObjectAccess {
+                        read: true,
+                        create: true,
+                        edit: true,
+                        ..ObjectAccess::NONE
+                    },
+                    vendor_documented: None,
+                    provenance: vec![provenance(
+                        "contacts sync both ways",
+                        Need::Required,
+                        Evidence::Documented,
+                    )],
                 },
-                vendor_documented: None,
-                provenance: vec![provenance(
-                    "contacts sync both ways",
-                    Need::Required,
-                    Evidence::Documented,
-                )],
-            }],
+                ObjectGrant {
+                    object: "Opportunity".to_owned(),
+                    access: ObjectAccess::READ,
+                    vendor_documented: None,
+                    provenance: vec![provenance(
+                        "deals sync to opportunities",
+                        Need::WhenFeature("deal-sync".to_owned()),
+                        Evidence::Documented,
+                    )],
+                },
+            ],
             system_permissions: vec![SystemPermissionGrant {
                 name: "PermissionsApiEnabled".to_owned(),
                 provenance: vec![provenance(
                     "the connector uses the REST API",
                     Need::Required,
                     Evidence::Documented,
+                )],
+            }],
+            package_permission_sets: vec![PackagePermissionSetGrant {
+                namespace: "HubSpot_Inc".to_owned(),
+                name: "HubSpot_Integration_Permissions".to_owned(),
+                provenance: vec![provenance(
+                    "the managed package's own objects",
+                    Need::Required,
+                    Evidence::Reported,
                 )],
             }],
             ..Requirements::default()
@@ -259,6 +289,8 @@ impl Runbook {
                 plugin_version: "0.1.0".to_owned(),
                 preset: "least-privilege".to_owned(),
                 vendor: "HubSpot, Inc.".to_owned(),
+                spec_file: None,
+                features: vec!["deal-sync".to_owned(), "timeline-sync".to_owned()],
             },
             org: OrgRecord {
                 org_id: "00D000000000001AAA".to_owned(),
@@ -290,7 +322,7 @@ impl Runbook {
                 contact_email: Some("integration-hubspot@acme.example".to_owned()),
                 consumer_key_masked: "3MVG…Qa9x".to_owned(),
                 consumer_key_path: Some("out/hubspot/consumer-key.txt".to_owned()),
-                scopes: vec!["api".to_owned()],
+                scopes: vec!["api".to_owned(), "refresh_token".to_owned()],
                 pre_authorised_through: vec!["sfiu_hubspot".to_owned()],
             },
             certificate: CertificateRecord {
@@ -337,6 +369,17 @@ mod tests {
         let parsed: Runbook = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed, runbook);
         assert!(text.ends_with("}\n"));
+    }
+
+    #[test]
+    fn json_without_spec_file_or_features_still_parses() {
+        let mut value = serde_json::to_value(Runbook::sample()).unwrap();
+        let integration = value["integration"].as_object_mut().unwrap();
+        integration.remove("spec_file");
+        integration.remove("features");
+        let parsed: Runbook = serde_json::from_value(value).unwrap();
+        assert_eq!(parsed.integration.spec_file, None);
+        assert!(parsed.integration.features.is_empty());
     }
 
     #[test]

@@ -37,7 +37,8 @@ pub(crate) struct GlobalArgs {
         long,
         global = true,
         conflicts_with = "verbose",
-        env = "SFIU_QUIET"
+        env = "SFIU_QUIET",
+        value_parser = clap::builder::FalseyValueParser::new()
     )]
     pub(crate) quiet: bool,
 
@@ -46,7 +47,12 @@ pub(crate) struct GlobalArgs {
     pub(crate) color: ColorChoice,
 
     /// Never draw progress bars.
-    #[arg(long, global = true, env = "SFIU_NO_PROGRESS")]
+    #[arg(
+        long,
+        global = true,
+        env = "SFIU_NO_PROGRESS",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
     pub(crate) no_progress: bool,
 }
 

@@ -20,6 +20,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use sfiu_core::{
+    CertificateSource,
     AppKind, DesiredState, Issue, Plan, PlanOptions, Reach, Requirements, Resource, Severity,
     Validation,
 };
@@ -50,6 +51,11 @@ pub(crate) struct JobArgs {
     /// (Salesforce: up to 10 minutes).
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub(crate) propagation_wait: u64,
+
+    /// Upload a newly generated certificate even though the app already carries one this
+    /// output folder has no key for (the integration's current key stops working).
+    #[arg(long)]
+    pub(crate) replace_certificate: bool,
 }
 
 /// Everything known before the first write.
@@ -84,6 +90,18 @@ impl Prepared {
         self.validation.has_errors()
             || !self.plan.blockers.is_empty()
             || self.findings.iter().any(Issue::is_error)
+    }
+
+    /// The objects the access proof queries as granted: every granted object except child
+    /// objects whose access follows a parent (the parent is probed instead).
+    pub(crate) fn probed_objects(&self) -> Vec<String> {
+        self.validation
+            .requirements
+            .objects
+            .iter()
+            .filter(|grant| sfiu_core::parent_object(&grant.object).is_none())
+            .map(|grant| grant.object.clone())
+            .collect()
     }
 
     /// Every problem: validation, plan blockers and findings.
@@ -287,6 +305,13 @@ pub(crate) async fn prepare_with(
             ));
         }
     }
+    findings.extend(ownership_findings(
+        spec,
+        &artifacts,
+        previous.as_ref(),
+        &snapshot,
+        job.replace_certificate,
+    )?);
     if snapshot.ids.integration_profile.is_none() && snapshot.observed.user_license.is_some() {
         findings.push(issue(
             "SFIU-E101",
@@ -388,6 +413,21 @@ fn issue(code: &str, severity: Severity, path: &str, message: &str, hint: Option
 /// refuses for an unreachable object) is the live check.
 fn reach_findings(requirements: &Requirements) -> Vec<Issue> {
     let mut findings = Vec::new();
+    for grant in &requirements.objects {
+        let Some(parent) = sfiu_core::parent_object(&grant.object) else { continue };
+        if requirements.object(parent).is_none() {
+            findings.push(Issue {
+                code: "SFIU-W104".to_owned(),
+                severity: Severity::Warning,
+                path: format!("requirements.objects.{}", grant.object),
+                message: format!(
+                    "access to `{}` follows `{parent}`, which is not granted, so the grant gives nothing",
+                    grant.object
+                ),
+                hint: Some(format!("grant `{parent}` too, or drop `{}`", grant.object)),
+            });
+        }
+    }
     // Objects every user reads (User, Organization…) take no object permission, so the
     // licence has nothing to refuse.
     for grant in requirements
@@ -488,4 +528,83 @@ fn name_seat_holders(plan: &mut Plan, snapshot: &Snapshot) {
             "{holders}; {advice}; `sfiu licenses` shows every holder"
         ));
     }
+}
+
+/// Problems that would make `apply` take over or break something it does not own: a
+/// certificate on the app for which this output folder holds no key, a certificate file
+/// that does not exist, an output folder or permission set that belongs to another user.
+fn ownership_findings(
+    spec: &sfiu_core::IntegrationSpec,
+    artifacts: &Artifacts,
+    previous: Option<&sfiu_runbook::Runbook>,
+    snapshot: &Snapshot,
+    replace_certificate: bool,
+) -> anyhow::Result<Vec<Issue>> {
+    let mut findings = Vec::new();
+    let username = &spec.user.username;
+    if let Some(runbook) = previous
+        && !runbook.user.username.eq_ignore_ascii_case(username)
+    {
+        findings.push(issue(
+            "SFIU-E106",
+            Severity::Error,
+            "out",
+            &format!(
+                "the output folder `{}` belongs to the integration user `{}`, not `{username}`",
+                artifacts.folder.display(),
+                runbook.user.username
+            ),
+            Some("use another `--out` folder or integration id, so one integration's key and runbook are not overwritten by another's"),
+        ));
+    }
+    let holds_it = snapshot.observed.assignments.iter().any(|assignment| {
+        assignment.namespace.is_none() && assignment.permission_set.eq_ignore_ascii_case(&spec.permission_set_name())
+    });
+    if !holds_it && !snapshot.other_holders.is_empty() {
+        findings.push(issue(
+            "SFIU-E106",
+            Severity::Error,
+            "permission_set.name",
+            &format!(
+                "the permission set `{}` is already assigned to {}; sfiu would change another integration's access",
+                spec.permission_set_name(),
+                snapshot.other_holders.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+            ),
+            Some("choose another `permission_set.name` (or integration id) in the spec"),
+        ));
+    }
+
+    match &spec.certificate {
+        CertificateSource::File { path } if !artifacts.certificate_path.exists() => findings.push(issue(
+            "SFIU-E107",
+            Severity::Error,
+            "certificate.path",
+            &format!("the certificate file `{path}` does not exist (looked for `{}`)", artifacts.certificate_path.display()),
+            Some("give the path of the external system's certificate (PEM), relative to the spec file"),
+        )),
+        CertificateSource::Generate {} => {
+            let on_app = snapshot.observed.app.as_ref().and_then(|app| app.certificate_fingerprint_sha256.clone());
+            let local = artifacts.certificate()?.map(|certificate| certificate.fingerprint().to_string());
+            let differs = match (&on_app, &local) {
+                (Some(on_app), Some(local)) => !on_app.eq_ignore_ascii_case(local),
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if differs && !replace_certificate {
+                findings.push(issue(
+                    "SFIU-E105",
+                    Severity::Error,
+                    "certificate",
+                    &format!(
+                        "the app `{}` carries a certificate for which `{}` holds no key; applying would replace it and the integration's current key would stop working",
+                        spec.app_name(),
+                        artifacts.folder.display()
+                    ),
+                    Some("run from the folder that holds the integration's key (`--out`), rotate with `sfiu cert rotate`, or pass `--replace-certificate` to upload a new one on purpose"),
+                ));
+            }
+        }
+        CertificateSource::File { .. } => {}
+    }
+    Ok(findings)
 }

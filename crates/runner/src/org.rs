@@ -114,6 +114,7 @@ pub(crate) async fn connect(arguments: &OrgArgs) -> anyhow::Result<Org> {
         return connect_sim(arguments, client).await;
     }
     if let Some(instance_url) = &arguments.instance_url {
+        warn_if_unencrypted(instance_url);
         let token = std::env::var("SF_ACCESS_TOKEN").map_err(|_| {
             with_hint(
                 "`--instance-url` needs an access token in `SF_ACCESS_TOKEN`",
@@ -269,4 +270,19 @@ fn sf_cli_display(alias: &str) -> anyhow::Result<(String, AccessToken)> {
         instance_url.trim_end_matches('/').to_owned(),
         AccessToken::new(token),
     ))
+}
+
+/// An admin token sent over plain HTTP can be read on the way; only loopback (a simulated
+/// org on this machine) is exempt.
+fn warn_if_unencrypted(instance_url: &str) {
+    let Ok(url) = url::Url::parse(instance_url) else { return };
+    let is_loopback = match url.host() {
+        Some(url::Host::Domain(host)) => host.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "http" && !is_loopback {
+        tracing::warn!("`{instance_url}` is plain HTTP: the admin access token travels unencrypted");
+    }
 }

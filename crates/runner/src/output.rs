@@ -3,9 +3,8 @@
 //! Every command hands its results to a [`Printer`], which knows the output format, whether
 //! colour is allowed and whether progress may be drawn. Errors are printed here and only
 //! here: `error:` first, one `caused by:` line per cause, then `hint:` lines after a blank
-//! line.
-
-#![expect(clippy::print_stderr, reason = "this module is the printer")]
+//! line. Writes to a closed stderr are ignored rather than allowed to panic, so
+//! `sfiu … 2>&1 | head` ends quietly.
 
 use std::fmt;
 use std::io::{IsTerminal as _, Write as _};
@@ -117,14 +116,14 @@ impl Printer {
             let bar: String = (0..total)
                 .map(|index| if index < position { '#' } else { '.' })
                 .collect();
-            eprint!("\r\x1b[2K[{bar}] {position}/{total} {label}…");
+            let _ = write!(std::io::stderr(), "\r\x1b[2K[{bar}] {position}/{total} {label}…");
         }
     }
 
     /// Clears the progress line, before the results are printed.
     pub(crate) fn clear_progress(&self, format: Format) {
         if self.progress && format == Format::Human {
-            eprint!("\r\x1b[2K");
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
         }
     }
 
@@ -157,17 +156,15 @@ impl Printer {
     /// A status line on stderr (suppressed by `-q`).
     pub(crate) fn status(&self, line: impl fmt::Display) {
         if !self.quiet {
-            eprintln!("{line}");
+            let _ = writeln!(std::io::stderr(), "{line}");
         }
     }
 
     /// A user-facing warning on stderr, shown without `-v`.
     pub(crate) fn warn(&self, message: impl fmt::Display) {
         if !self.quiet {
-            eprintln!(
-                "{} {message}",
-                paint(self.color_stderr, Tone::Warning, "warning:")
-            );
+            let label = paint(self.color_stderr, Tone::Warning, "warning:");
+            let _ = writeln!(std::io::stderr(), "{label} {message}");
         }
     }
 
@@ -197,23 +194,21 @@ impl Printer {
         if on_stdout {
             self.data(text);
         } else if !self.quiet || issue.is_error() {
-            eprintln!("{text}");
+            let _ = writeln!(std::io::stderr(), "{text}");
         }
     }
 
     /// A success line on stderr.
     pub(crate) fn success(&self, message: impl fmt::Display) {
         if !self.quiet {
-            eprintln!(
-                "{} {message}",
-                paint(self.color_stderr, Tone::Success, "ok:")
-            );
+            let label = paint(self.color_stderr, Tone::Success, "ok:");
+            let _ = writeln!(std::io::stderr(), "{label} {message}");
         }
     }
 
     /// Prints an error and its causes, then any hints found in the chain.
     pub(crate) fn error(&self, error: &anyhow::Error) {
-        eprint!("{}", self.render_error(error));
+        let _ = write!(std::io::stderr(), "{}", self.render_error(error));
     }
 
     fn render_error(&self, error: &anyhow::Error) -> String {

@@ -162,8 +162,10 @@ pub(crate) fn resolve(preset_id: &str, org: &OrgFacts) -> Result<RequirementSet,
             "Install the HubSpot managed package from AppExchange as an admin who holds \
              Download AppExchange Packages; the integration user does not need that \
              permission.",
-            "In HubSpot, open the Salesforce integration settings and sign in to Salesforce \
-             as the integration user, then approve access.",
+            "HubSpot documents connecting by signing in to Salesforce as the integration user \
+             from its integration settings; an API-only user cannot sign in interactively, so \
+             confirm with HubSpot that your account can connect with this app's consumer key \
+             and private key (JWT bearer) before relying on this setup.",
             "Check that HubSpot shows the integration user's username as the connected \
              account.",
             "Cap the Salesforce API calls HubSpot may use per day in the sync settings; one \

@@ -231,7 +231,7 @@ fn extras_are_reported_and_deleted_only_when_asked() {
             "! extra permission set `HubSpot_Integration`: PermissionsViewAllData: true → (none) (not declared; kept)",
             "! extra object permissions `Lead` on `HubSpot_Integration`: PermissionsEdit: true → (none) (not declared; kept)",
             "! extra object permissions `Case` on `HubSpot_Integration` (holds read; not declared; kept)",
-            "! extra permission set `Old_Admin` to `integration-hubspot@acme.example` (not declared; kept)",
+            "! extra assignment of permission set `Old_Admin` to `integration-hubspot@acme.example` (not declared; kept)",
         ]
     );
 
@@ -243,9 +243,30 @@ fn extras_are_reported_and_deleted_only_when_asked() {
             "~ update permission set `HubSpot_Integration`: PermissionsViewAllData: true → false",
             "~ update object permissions `Lead` on `HubSpot_Integration`: PermissionsEdit: true → false",
             "- delete object permissions `Case` on `HubSpot_Integration` (holds read)",
-            "- delete permission set `Old_Admin` to `integration-hubspot@acme.example`",
+            "- unassign permission set `Old_Admin` from `integration-hubspot@acme.example`",
         ]
     );
+}
+
+#[test]
+fn undeclared_assignments_read_as_assignments_not_permission_sets() {
+    let mut org = matching_org();
+    org.assignments.push(ObservedAssignment {
+        permission_set: "Sneaky".into(),
+        namespace: Some("Vendor".into()),
+    });
+    let line = |delete_extra: bool| -> String {
+        plan(&org, delete_extra)
+            .actions
+            .iter()
+            .find(|action| {
+                matches!(&action.resource, Resource::PermissionSetAssignment { permission_set, .. } if permission_set == "Sneaky")
+            })
+            .unwrap()
+            .to_string()
+    };
+    insta::assert_snapshot!(line(true), @"- unassign permission set `Vendor__Sneaky` from `integration-hubspot@acme.example`");
+    insta::assert_snapshot!(line(false), @"! extra assignment of permission set `Vendor__Sneaky` to `integration-hubspot@acme.example` (not declared; kept)");
 }
 
 #[test]

@@ -28,7 +28,9 @@ pub(crate) fn load(path: &Path) -> anyhow::Result<sfiu_core::IntegrationSpec> {
 
 fn check(arguments: &SpecCheckArgs, printer: &Printer) -> anyhow::Result<Outcome> {
     let spec = load(&arguments.file)?;
-    let issues = sfiu_core::validate_spec(&spec);
+    // The spec's own grants are checked as `apply` would check them, acknowledgements of
+    // dangerous permissions included; the plugin's preset is not known here.
+    let issues = sfiu_core::validate(&spec, &sfiu_core::Requirements::default()).issues;
     let n_errors = issues.iter().filter(|issue| issue.is_error()).count();
 
     if arguments.format == Format::Json {

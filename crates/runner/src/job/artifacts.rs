@@ -60,6 +60,26 @@ impl Artifacts {
         }
     }
 
+    /// Creates the integration's folder readable by its owner only (mode 0700 on Unix): it
+    /// holds the private key.
+    fn create_folder(&self) -> anyhow::Result<()> {
+        if self.folder.is_dir() {
+            return Ok(());
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt as _;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&self.folder)
+                .with_context(|| format!("failed to create `{}`", self.folder.display()))?;
+        }
+        #[cfg(not(unix))]
+        fs_err::create_dir_all(&self.folder)?;
+        Ok(())
+    }
+
     /// The certificate on disk, if there is one.
     pub(crate) fn certificate(&self) -> anyhow::Result<Option<Certificate>> {
         if !self.certificate_path.exists() {
@@ -112,7 +132,7 @@ impl Artifacts {
                 "restore the certificate, or move the key away to have a new pair made",
             ));
         }
-        fs_err::create_dir_all(&self.folder)?;
+        self.create_folder()?;
         let key = match self.key_given {
             true => PrivateKey::from_file(&self.key_path)?,
             false => {
@@ -130,7 +150,7 @@ impl Artifacts {
 
     /// Writes the consumer key file (not a secret, but the vendor needs it exactly).
     pub(crate) fn write_consumer_key(&self, consumer_key: &str) -> anyhow::Result<()> {
-        fs_err::create_dir_all(&self.folder)?;
+        self.create_folder()?;
         fs_err::write(&self.consumer_key_path, format!("{consumer_key}\n"))?;
         Ok(())
     }
@@ -150,7 +170,7 @@ impl Artifacts {
 
     /// Writes both runbook files.
     pub(crate) fn write_runbook(&self, markdown: &str, json: &str) -> anyhow::Result<()> {
-        fs_err::create_dir_all(&self.folder)?;
+        self.create_folder()?;
         fs_err::write(&self.runbook_markdown_path, markdown)?;
         fs_err::write(&self.runbook_json_path, json)?;
         Ok(())

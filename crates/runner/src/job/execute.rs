@@ -257,19 +257,32 @@ fn changed_fields(action: &Action) -> Map<String, Value> {
 
 /// The save results of a Collections call as an error naming every failed record.
 fn check_saves(what: &str, labels: &[String], results: &[SaveResult]) -> anyhow::Result<()> {
-    let failures: Vec<String> = labels
-        .iter()
-        .zip(results)
-        .filter(|(_, result)| !result.success)
-        .map(|(label, result)| {
-            let errors: Vec<String> = result.errors.iter().map(ToString::to_string).collect();
-            format!("{label}: {}", errors.join("; "))
-        })
-        .collect();
-    if failures.is_empty() {
+    // With all-or-none, every record but the culprits comes back rolled back; naming only
+    // the culprits keeps the message to what needs fixing.
+    let mut n_rolled_back = 0;
+    let mut failures = Vec::new();
+    for (label, result) in labels.iter().zip(results).filter(|(_, result)| !result.success) {
+        let errors: Vec<String> = result
+            .errors
+            .iter()
+            .filter(|error| error.error_code != "ALL_OR_NONE_OPERATION_ROLLED_BACK")
+            .map(ToString::to_string)
+            .collect();
+        if errors.is_empty() {
+            n_rolled_back += 1;
+        } else {
+            failures.push(format!("{label}: {}", errors.join("; ")));
+        }
+    }
+    if failures.is_empty() && n_rolled_back == 0 {
         return Ok(());
     }
-    bail!("{what} failed for {}", failures.join(" | "))
+    let rolled_back = if n_rolled_back > 0 {
+        format!(" ({n_rolled_back} other record(s) rolled back with them)")
+    } else {
+        String::new()
+    };
+    bail!("{what} failed for {}{rolled_back}", failures.join(" | "))
 }
 
 impl Run<'_> {
@@ -1051,13 +1064,7 @@ impl Run<'_> {
             consumer_key: &consumer_key,
             username: &prepared.desired.user.username,
             key: &key,
-            granted: prepared
-                .validation
-                .requirements
-                .objects
-                .iter()
-                .map(|grant| grant.object.clone())
-                .collect(),
+            granted: prepared.probed_objects(),
             api_version: self.org.session.api_version(),
             propagation_wait: wait,
         })

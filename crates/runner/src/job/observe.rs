@@ -85,6 +85,8 @@ pub(crate) struct Snapshot {
     pub(crate) user_last_login: Option<String>,
     /// Active users on the Integration licence with their last login.
     pub(crate) seat_holders: Vec<(String, Option<String>)>,
+    /// Other users holding the integration's permission set.
+    pub(crate) other_holders: Vec<String>,
 }
 
 /// Quotes a value for a SOQL string literal.
@@ -294,6 +296,16 @@ pub(crate) async fn observe(
             ),
         ),
         permission_set_query(session, &permission_columns, &permission_set),
+        // Normally empty: anyone else holding the integration's permission set, which would
+        // mean the name belongs to another integration.
+        query_subrequest(
+            session,
+            "otherHolders",
+            &format!(
+                "SELECT Assignee.Username FROM PermissionSetAssignment \
+                 WHERE PermissionSet.Name = {permission_set} AND Assignee.Username != {username} LIMIT 20"
+            ),
+        ),
         // Bounded by the licence's seats (a handful): who holds them, for the no-seat error.
         query_subrequest(
             session,
@@ -332,6 +344,11 @@ pub(crate) async fn observe(
     read_user(&responses, &mut snapshot)?;
     read_permission_set(&responses, &permission_columns, &mut snapshot)?;
     read_assignments(&responses, &mut snapshot)?;
+    for record in records(&responses, "otherHolders")? {
+        if let Some(username) = text(record, "Assignee.Username") {
+            snapshot.other_holders.push(username);
+        }
+    }
     for record in records(&responses, "seatHolders")? {
         if let Some(username) = text(record, "Username") {
             snapshot

@@ -233,13 +233,7 @@ pub(crate) async fn verify(
         consumer_key: &consumer_key,
         username: &prepared.desired.user.username,
         key: &key,
-        granted: prepared
-            .validation
-            .requirements
-            .objects
-            .iter()
-            .map(|grant| grant.object.clone())
-            .collect(),
+        granted: prepared.probed_objects(),
         api_version: org.session.api_version(),
         propagation_wait: std::time::Duration::ZERO,
     })

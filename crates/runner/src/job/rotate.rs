@@ -268,13 +268,7 @@ async fn prove_login(
         consumer_key,
         username: &prepared.desired.user.username,
         key,
-        granted: prepared
-            .validation
-            .requirements
-            .objects
-            .iter()
-            .map(|grant| grant.object.clone())
-            .collect(),
+        granted: prepared.probed_objects(),
         api_version: org.session.api_version(),
         propagation_wait: wait,
     })
