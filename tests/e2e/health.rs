@@ -13,7 +13,7 @@ use sfiu_sf_client::{
     Connection, JwtAssertion, Session,
 };
 
-use crate::support::{Fault, Output, Scenario, TestContext};
+use crate::support::{Fault, Output, Scenario, TestContext, writes};
 
 /// The permission set and app the HubSpot plugin's setup makes.
 const PERMISSION_SET: &str = "Hubspot_Integration";
@@ -99,7 +99,11 @@ fn expect_drift_then_fix(cx: &TestContext, user: &str, expected: &str) {
 
     let fixed = audit(cx, user, &["--fix"]);
     fixed.assert_code(0);
-    assert_eq!(fixed.json()["integrations"][0]["after_fix"], json!([]));
+    let result = &fixed.json()["integrations"][0];
+    assert_eq!(result["after_fix"], json!([]));
+    assert_eq!(result["fix_applied"], true);
+    assert_eq!(result["findings"][0]["kind"], expected);
+    assert_eq!(result["findings"][0]["fixed"], true, "{result}");
     let clean = audit(cx, user, &[]);
     clean.assert_code(0);
     assert!(kinds(&clean).is_empty(), "{}", clean.stdout);
@@ -198,7 +202,42 @@ fn audit_reports_each_drift_alone_and_fix_restores_it() {
             &json!({"AssigneeId": user_id, "PermissionSetId": extra}),
         ))
         .unwrap();
-    expect_drift_then_fix(&cx, &user, "extra-assignment");
+    let found = audit(&cx, &user, &[]);
+    assert_eq!(kinds(&found), ["extra-assignment"]);
+    assert_eq!(
+        found.json()["integrations"][0]["findings"][0]["fixed"],
+        false
+    );
+    // The human `--fix` says the assignment goes (not the permission set), and on stdout that
+    // the findings it lists were found before the fix and are gone now.
+    let fixed = setup(&cx, &user, &["audit", "--fix"], &[]);
+    fixed.assert_code(0);
+    assert!(
+        fixed.stdout.contains(&format!(
+            "- unassign permission set `Extra_Access` from `{user}`"
+        )),
+        "{}",
+        fixed.block()
+    );
+    assert!(
+        !fixed.stdout.contains("- delete permission set"),
+        "{}",
+        fixed.stdout
+    );
+    assert!(
+        fixed
+            .stdout
+            .contains("1 finding(s) before the fix, 1 of them fixed"),
+        "{}",
+        fixed.stdout
+    );
+    assert!(fixed.stdout.contains("now:  fixed"), "{}", fixed.stdout);
+    assert!(
+        fixed.stdout.contains("after the fix: no drift left"),
+        "{}",
+        fixed.stdout
+    );
+    audit(&cx, &user, &[]).assert_code(0);
 
     // The integration's permission set assigned to someone else.
     let admin_id = id_of(
@@ -215,6 +254,14 @@ fn audit_reports_each_drift_alone_and_fix_restores_it() {
             &json!({"AssigneeId": admin_id, "PermissionSetId": set_id}),
         ))
         .unwrap();
+    let plan = audit(&cx, &user, &[]).json()["integrations"][0]["fix_plan"].clone();
+    assert_eq!(
+        plan,
+        json!([format!(
+            "- unassign permission set `{PERMISSION_SET}` from `{}`",
+            cx.org().admin_username()
+        )])
+    );
     expect_drift_then_fix(&cx, &user, "permission-set-shared");
 
     // The user moved to a profile that allows interactive login.
@@ -309,9 +356,11 @@ fn audit_costs_the_same_with_10_and_5000_permission_sets() {
 #[test]
 fn seat_report_matches_the_full_enterprise_scenario() {
     let cx = TestContext::with_scenario(Scenario::FullEnterprise);
+    // No free Integration seat is a problem found: exit 1, with the report printed.
     let output = cx.run_org(&["licenses", "--format", "json"]);
-    output.assert_code(0);
+    output.assert_code(1);
     let report = output.json();
+    assert_eq!(report["has_free_seat"], false);
     assert_eq!(report["user_license"]["total"], 5);
     assert_eq!(report["user_license"]["used"], 5);
     assert_eq!(report["user_license"]["free"], 0);
@@ -346,7 +395,8 @@ fn seat_report_matches_the_full_enterprise_scenario() {
     assert_eq!(report["abandoned"], 5);
 
     let human = cx.run_org(&["licenses"]);
-    human.assert_code(0);
+    human.assert_code(1);
+    assert!(human.stdout.contains("int-legacy@"), "{}", human.block());
     assert!(
         human
             .stderr
@@ -482,4 +532,198 @@ fn rotation_overlaps_finishes_and_survives_interruptions() {
         clean.json()["integrations"][0]["app"],
         "Hubspot_Integration_Rotated"
     );
+}
+
+/// `sfiu cert rotate [--finish]` with the setup flags, then `extra`.
+fn rotate(cx: &TestContext, user: &str, extra: &[&str]) -> Output {
+    setup(cx, user, &["cert", "rotate"], extra)
+}
+
+#[test]
+fn a_second_rotation_keeps_the_live_app_and_apply_waits_for_it() {
+    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    let user = username("second-rotation");
+    let folder = cx.integration_dir();
+    let runbook_path = folder.join("runbook.json");
+    setup(&cx, &user, &["apply"], &[]).assert_code(0);
+    rotate(&cx, &user, &[]).assert_code(0);
+    rotate(&cx, &user, &["--finish"]).assert_code(0);
+
+    // The second rotation's overlap app takes the spec's name again.
+    let started = rotate(&cx, &user, &["--format", "json"]);
+    started.assert_code(0);
+    assert_eq!(
+        started.json()["rotation"]["overlap_app"],
+        "Hubspot_Integration"
+    );
+    assert_eq!(
+        started.json()["rotation"]["previous_app"],
+        "Hubspot_Integration_Rotated"
+    );
+
+    // `apply` mid-rotation would upload the old certificate onto the overlap app: refused
+    // before anything is written, naming the stage and the overlap app.
+    cx.org().reset_log();
+    let runbook_before = fs_err::read_to_string(&runbook_path).unwrap();
+    let apply = setup(&cx, &user, &["apply"], &[]);
+    apply.assert_code(1);
+    assert!(apply.stderr.contains("SFIU-E108"), "{}", apply.block());
+    assert!(
+        apply
+            .stderr
+            .contains("stage `verified`): the overlap app `Hubspot_Integration`"),
+        "{}",
+        apply.block()
+    );
+    assert!(apply.stderr.contains("sfiu cert rotate --finish"));
+    assert!(writes(&cx.org().request_log()).is_empty());
+    assert_eq!(
+        fs_err::read_to_string(&runbook_path).unwrap(),
+        runbook_before
+    );
+    let staged = folder.join("rotation");
+    let new_consumer_key = fs_err::read_to_string(staged.join("consumer-key.txt")).unwrap();
+    login(
+        &cx,
+        &user,
+        &new_consumer_key,
+        &staged.join("private-key.pem"),
+    )
+    .unwrap();
+
+    // A runbook that names the overlap app as the integration's own (what the unguarded
+    // apply left behind) makes `--finish` refuse rather than delete the live app.
+    let mut corrupt: Value = serde_json::from_str(&runbook_before).unwrap();
+    corrupt["app"]["developer_name"] = json!("Hubspot_Integration");
+    fs_err::write(&runbook_path, corrupt.to_string()).unwrap();
+    let refused = rotate(&cx, &user, &["--finish"]);
+    refused.assert_code(2);
+    assert!(
+        refused
+            .stderr
+            .contains("names `Hubspot_Integration` as both the integration's app and the rotation's overlap app"),
+        "{}",
+        refused.block()
+    );
+    rotate(&cx, &user, &[]).assert_code(2);
+    fs_err::write(&runbook_path, &runbook_before).unwrap();
+    login(
+        &cx,
+        &user,
+        &new_consumer_key,
+        &staged.join("private-key.pem"),
+    )
+    .unwrap();
+
+    // A new login that fails stops `--finish` before it removes anything.
+    cx.org().add_fault(Fault::respond(
+        "POST",
+        "/services/oauth2/token",
+        400,
+        json!({"error": "invalid_grant", "error_description": "authentication failure"}),
+    ));
+    let failed = rotate(&cx, &user, &["--finish"]);
+    cx.org().clear_faults();
+    failed.assert_code(2);
+    assert!(
+        failed.stderr.contains("nothing was removed"),
+        "{}",
+        failed.block()
+    );
+    let old_consumer_key = fs_err::read_to_string(folder.join("consumer-key.txt")).unwrap();
+    login(
+        &cx,
+        &user,
+        &old_consumer_key,
+        &folder.join("private-key.pem"),
+    )
+    .unwrap();
+
+    // Resuming and finishing replace the first rotation's app, not the live one.
+    rotate(&cx, &user, &[]).assert_code(0);
+    let finished = rotate(&cx, &user, &["--finish", "--format", "json"]);
+    finished.assert_code(0);
+    let report = &finished.json()["rotation"];
+    assert_eq!(report["previous_app"], "Hubspot_Integration_Rotated");
+    assert_eq!(report["overlap_app"], "Hubspot_Integration");
+    let again = rotate(&cx, &user, &["--finish", "--format", "json"]);
+    again.assert_code(0);
+    assert_eq!(
+        again.json()["rotation"]["previous_app"],
+        "Hubspot_Integration_Rotated"
+    );
+    assert_eq!(again.json()["rotation"]["changed"], false);
+
+    let consumer_key = fs_err::read_to_string(folder.join("consumer-key.txt")).unwrap();
+    assert_eq!(consumer_key, new_consumer_key);
+    login(&cx, &user, &consumer_key, &folder.join("private-key.pem")).unwrap();
+    assert!(
+        login(
+            &cx,
+            &user,
+            &old_consumer_key,
+            &folder.join("private-key.pem")
+        )
+        .is_err()
+    );
+    setup(&cx, &user, &["verify"], &[]).assert_code(0);
+    setup(&cx, &user, &["apply"], &[]).assert_code(0);
+    cx.assert_no_secrets(&finished.all());
+}
+
+#[test]
+fn verify_reports_a_refused_login_as_a_problem() {
+    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    let user = username("refused");
+    setup(&cx, &user, &["apply"], &[]).assert_code(0);
+    cx.run_org(&["licenses"]).assert_code(0);
+    setup(&cx, &user, &["verify"], &[]).assert_code(0);
+
+    // Someone deactivates the integration user in Setup.
+    let session = admin(&cx);
+    let user_id = id_of(
+        &cx,
+        &session,
+        &format!("SELECT Id FROM User WHERE Username = '{user}'"),
+    );
+    cx.runtime()
+        .block_on(session.update("User", &user_id, &json!({"IsActive": false})))
+        .unwrap();
+    let refused = setup(&cx, &user, &["verify"], &[]);
+    refused.assert_code(1);
+    assert!(
+        refused.stderr.contains("inactive user"),
+        "{}",
+        refused.block()
+    );
+
+    assert_eq!(
+        refused.stderr.matches("error: ").count(),
+        1,
+        "{}",
+        refused.block()
+    );
+    let json = setup(&cx, &user, &["verify", "--format", "json"], &[]);
+    json.assert_code(1);
+    assert_eq!(json.json()["logged_in"], false);
+    assert!(
+        json.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("inactive user")
+    );
+    cx.assert_no_secrets(&refused.all());
+    cx.assert_no_secrets(&json.all());
+
+    // The token endpoint failing is not an answer about the login: still exit 2.
+    let mut outage = Fault::respond(
+        "POST",
+        "/services/oauth2/token",
+        503,
+        json!({"error": "server_error", "error_description": "unavailable"}),
+    );
+    outage.times = 10;
+    cx.org().add_fault(outage);
+    setup(&cx, &user, &["verify"], &[]).assert_code(2);
+    cx.org().clear_faults();
 }

@@ -274,7 +274,11 @@ fn app(out: &mut String, runbook: &Runbook) {
         out,
         "| OAuth flow | JWT bearer: it issues no refresh token and needs no client secret |"
     );
-    let _ = writeln!(out, "| Scopes the app allows | {} |", code_list(&app.scopes));
+    let _ = writeln!(
+        out,
+        "| Scopes the app allows | {} |",
+        code_list(&app.scopes)
+    );
     let _ = writeln!(
         out,
         "| Admin approved (pre-authorised) through | {} |\n",
@@ -414,7 +418,7 @@ fn how_to(out: &mut String, runbook: &Runbook) {
     );
     let _ = writeln!(
         out,
-        "- **Rotate the certificate:** `sfiu cert rotate {integration} <org flags>` adds a new certificate beside the old one and verifies the new login; once the vendor has switched to the new key, `sfiu cert rotate {integration} <org flags> --finish` removes the old one."
+        "- **Rotate the certificate:** `sfiu cert rotate {integration} <org flags>` makes a new key and certificate on a second app beside the old one and proves the new login; give the vendor the new key and the second app's consumer key, and once it has switched, `sfiu cert rotate {integration} <org flags> --finish` deletes the old app and its certificate."
     );
     let _ = writeln!(
         out,
@@ -437,7 +441,7 @@ fn how_to(out: &mut String, runbook: &Runbook) {
 }
 
 /// The flags that name this integration again: its spec file when it came from one, or else
-/// the plugin, preset and username it was set up with.
+/// the plugin, preset, username and e-mail it was set up with.
 fn integration_flags(runbook: &Runbook) -> String {
     let integration = &runbook.integration;
     if let Some(spec_file) = &integration.spec_file {
@@ -447,7 +451,12 @@ fn integration_flags(runbook: &Runbook) -> String {
     if !integration.preset.is_empty() {
         let _ = write!(flags, " --preset {}", shell_word(&integration.preset));
     }
-    let _ = write!(flags, " --username {}", shell_word(&runbook.user.username));
+    let user = &runbook.user;
+    let _ = write!(flags, " --username {}", shell_word(&user.username));
+    // Without a spec the e-mail defaults to the username, so only a different one is named.
+    if user.email != user.username {
+        let _ = write!(flags, " --email {}", shell_word(&user.email));
+    }
     flags
 }
 
@@ -592,6 +601,81 @@ mod tests {
             verification.objects[1].reachable = true;
         }
         assert!(render_markdown(&runbook).contains("MISMATCH"));
+    }
+
+    #[test]
+    fn commands_name_the_spec_file_when_there_is_one() {
+        let mut runbook = Runbook::sample();
+        let markdown = render_markdown(&runbook);
+        assert!(markdown.contains(
+            "`sfiu verify --plugin hubspot --preset least-privilege \
+             --username integration-hubspot@acme.example <org flags>`"
+        ));
+        assert!(markdown.contains(
+            "`sfiu cert rotate --plugin hubspot --preset least-privilege \
+             --username integration-hubspot@acme.example <org flags> --finish`"
+        ));
+        assert!(!markdown.contains("--org <org>"));
+
+        runbook.integration.spec_file = Some("specs/hub spot.toml".to_owned());
+        let markdown = render_markdown(&runbook);
+        assert!(markdown.contains("`sfiu audit --spec 'specs/hub spot.toml' <org flags>`"));
+        assert!(
+            markdown
+                .contains("`sfiu cert rotate --spec 'specs/hub spot.toml' <org flags> --finish`")
+        );
+        assert!(!markdown.contains("--plugin"));
+        assert!(markdown.contains("and the spec file `specs/hub spot.toml`."));
+    }
+
+    #[test]
+    fn a_different_email_is_named_without_a_spec() {
+        let mut runbook = Runbook::sample();
+        runbook.user.email = "salesforce-admins@acme.example".to_owned();
+        assert!(render_markdown(&runbook).contains(
+            "--username integration-hubspot@acme.example --email salesforce-admins@acme.example <org flags>"
+        ));
+    }
+
+    #[test]
+    fn access_names_the_package_permission_sets() {
+        let mut runbook = Runbook::sample();
+        let markdown = render_markdown(&runbook);
+        assert!(markdown.contains(
+            "and the managed package's permission set `HubSpot_Inc__HubSpot_Integration_Permissions`, listed below."
+        ));
+        assert!(!markdown.contains("nothing else"));
+
+        runbook.requirements.package_permission_sets.clear();
+        let markdown = render_markdown(&runbook);
+        assert!(markdown.contains("(\"sfiu: HubSpot integration\", `0PS000000000001AAA`).\n"));
+    }
+
+    #[test]
+    fn header_names_the_features_that_were_on() {
+        let mut runbook = Runbook::sample();
+        assert!(render_markdown(&runbook).contains(
+            "Vendor features on: `deal-sync`, `timeline-sync`; grants that depend on any other feature were left out."
+        ));
+        runbook.integration.features.clear();
+        assert!(render_markdown(&runbook).contains("Vendor features on: none,"));
+    }
+
+    #[test]
+    fn refresh_token_scope_is_explained_only_when_allowed() {
+        let mut runbook = Runbook::sample();
+        let note = "logging in with the JWT bearer flow never returns a refresh token";
+        assert!(render_markdown(&runbook).contains(note));
+        runbook.app.scopes = vec!["api".to_owned()];
+        assert!(!render_markdown(&runbook).contains(note));
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("spec.toml"), "spec.toml");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
     }
 
     #[test]

@@ -78,6 +78,9 @@ pub(crate) enum Command {
     Apply(SetupArgs),
 
     /// Test an existing setup: JWT login as the integration user and the access proof.
+    ///
+    /// Exits 1 when Salesforce refuses the login (inactive user, wrong key, not
+    /// pre-authorised) or access differs from the grant; 2 when it could not test.
     Verify(SetupArgs),
 
     /// Regenerate the runbook from the org's current state.
@@ -101,6 +104,9 @@ pub(crate) enum Command {
 
     /// Seat report for the Salesforce Integration licence and its permission set licence,
     /// with the integration users holding them and the ones that look abandoned.
+    ///
+    /// Exits 1 when no Salesforce Integration seat is free (or the org has no such licence),
+    /// after printing the report.
     Licenses(LicensesArgs),
 
     /// Integration plugins: list them, show what a preset asks for, check a bundle.

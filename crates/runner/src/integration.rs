@@ -49,7 +49,8 @@ pub(crate) struct IntegrationArgs {
 /// `--app-kind` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum AppKindArg {
-    /// Keep the existing app's kind; create an External Client App otherwise.
+    /// Keep an existing app's kind; otherwise try a Connected App and fall back to an External
+    /// Client App when the org refuses new Connected Apps (the Spring '26 default).
     Auto,
     /// An External Client App.
     ExternalClientApp,

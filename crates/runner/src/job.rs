@@ -127,6 +127,9 @@ pub(crate) struct PrepareOptions {
     /// The requirements the last apply recorded, standing in for the plugin's preset (the
     /// audit of an integration found through its runbook).
     pub(crate) recorded_requirements: Option<Requirements>,
+    /// Allow a certificate rotation in progress: `cert rotate` resumes and finishes it, while
+    /// every other command is stopped by an error finding (`SFIU-E108`).
+    pub(crate) rotating: bool,
 }
 
 /// Reads the org and works out the plan, writing nothing.
@@ -319,6 +322,26 @@ pub(crate) async fn prepare_with(
             "org",
             "the org has the `Salesforce Integration` licence but no profile on it",
             Some("the `Minimum Access - API Only Integrations` profile comes with the licence; ask Salesforce support"),
+        ));
+    }
+
+    // Mid-rotation the local certificate is still the old one, so an apply would upload it
+    // onto the overlap app and break the new key the vendor is switching to.
+    if !prepare_options.rotating
+        && let Some(rotation) = previous
+            .as_ref()
+            .and_then(|runbook| runbook.rotation.as_ref())
+        && matches!(rotation.stage.as_str(), rotate::STARTED | rotate::VERIFIED)
+    {
+        findings.push(issue(
+            "SFIU-E108",
+            Severity::Error,
+            "rotation",
+            &format!(
+                "a certificate rotation is in progress (stage `{}`): the overlap app `{}` carries the new certificate, which the files here do not hold yet",
+                rotation.stage, rotation.overlap_app
+            ),
+            Some("finish it with `sfiu cert rotate --finish` once the vendor uses the new key, or re-run `sfiu cert rotate` to resume it"),
         ));
     }
 

@@ -2,10 +2,10 @@
 //! real `sfiu apply` against a fresh simulated org, and checked here as insta snapshots whose
 //! files are those examples.
 //!
-//! Values that differ between runs (the org id, the port, timestamps, the certificate's
-//! fingerprint and dates, the masked consumer key) are replaced by bracketed placeholders,
-//! each taken from the run's own `runbook.json`, so that a placeholder can never hide more
-//! than the value it stands for. `cargo xtask runbooks` rewrites the examples
+//! Values that differ between runs (the org id, record ids, the port, timestamps, the
+//! certificate's fingerprint and dates, the masked consumer key) are replaced by bracketed
+//! placeholders, each taken from the run's own `runbook.json`, so that a placeholder can
+//! never hide more than the value it stands for. `cargo xtask runbooks` rewrites the examples
 //! (`INSTA_UPDATE=always`); `cargo xtask runbooks --check` and CI only compare them.
 
 use std::path::{Path, PathBuf};
@@ -31,24 +31,9 @@ fn examples_dir() -> PathBuf {
         .expect("docs/runbooks exists")
 }
 
-/// Presets whose apply fails on every simulated org today, with a text their error shows.
-// FIXME(#3): both Gong presets grant object permissions on `OpportunityHistory`,
-// `OpportunityLineItem`, `OpportunitySplit` and `OpportunityTeamMember`, which the simulated
-// org refuses as `SobjectType` values (access to them follows the parent Opportunity), so the
-// whole grant step fails; once the plugin or the runner handles such child objects, their
-// examples are generated like the others and this list is empty.
-const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
-    (
-        "gong",
-        "read-only",
-        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-    ),
-    (
-        "gong",
-        "standard",
-        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-    ),
-];
+/// Presets whose apply fails on every simulated org today, with a text their error shows;
+/// each entry needs a comment naming the issue that will make it apply.
+const KNOWN_FAILURES: &[(&str, &str, &str)] = &[];
 
 /// One bundled preset.
 struct Preset {
@@ -260,6 +245,13 @@ fn normalise(generated: &Generated) -> String {
     let replacements = [
         ("Generated ", text(json, "/generated_at"), "[generated at]"),
         ("| Organisation id |", text(json, "/org/org_id"), "[org id]"),
+        // The simulated org mixes its random org id into every record id.
+        ("| Id |", text(json, "/user/id"), "[user id]"),
+        (
+            "The user's access comes from",
+            text(json, "/permission_set/id"),
+            "[permission set id]",
+        ),
         ("| Instance URL |", host.as_str(), "127.0.0.1:[port]"),
         (
             "| Login URL (JWT audience) |",

@@ -154,6 +154,7 @@ async fn prepare(
         plan: PlanOptions { delete_extra: true },
         full_app_read: true,
         recorded_requirements: recorded.cloned(),
+        rotating: false,
     };
     job::prepare_with(org, integration, job, &options).await
 }
@@ -247,11 +248,11 @@ fn fix_plan(prepared: &Prepared, found: &Audit) -> Vec<String> {
         .filter(|action| action.operation.is_change())
         .map(ToString::to_string)
         .collect();
-    lines.extend(
-        found
-            .repairs
-            .describe(&prepared.desired.user.username, &prepared.desired.app.name),
-    );
+    lines.extend(found.repairs.describe(
+        &prepared.desired.user.username,
+        &prepared.desired.permission_set.name,
+        &prepared.desired.app.name,
+    ));
     lines
 }
 
@@ -323,6 +324,8 @@ async fn fix(
             consumer_key: execution.consumer_key.as_deref(),
             certificate: execution.certificate.as_ref(),
             login: execution.login.as_ref(),
+            user_id: execution.user_id.as_deref(),
+            permission_set_id: execution.permission_set_id.as_deref(),
             now: OffsetDateTime::now_utc(),
         },
     );
@@ -449,6 +452,26 @@ fn finding_json(finding: &Finding) -> Value {
     serde_json::to_value(finding).unwrap_or(Value::Null)
 }
 
+/// Whether `--fix` removed a finding: the audit after the fix no longer reports it.
+fn is_fixed(finding: &Finding, after: Option<&Vec<Finding>>) -> bool {
+    after.is_some_and(|after| {
+        !after.iter().any(|left| {
+            left.kind == finding.kind
+                && left.location == finding.location
+                && left.what == finding.what
+        })
+    })
+}
+
+/// A finding as JSON with `fixed`: whether `--fix` ran and removed it.
+fn found_json(finding: &Finding, after: Option<&Vec<Finding>>) -> Value {
+    let mut value = finding_json(finding);
+    if let Value::Object(map) = &mut value {
+        map.insert("fixed".to_owned(), json!(is_fixed(finding, after)));
+    }
+    value
+}
+
 fn print(
     arguments: &AuditArgs,
     printer: &Printer,
@@ -467,7 +490,8 @@ fn print(
                     "app": result.app,
                     "declared_by": result.source,
                     "drift": !result.findings.is_empty(),
-                    "findings": result.findings.iter().map(finding_json).collect::<Vec<_>>(),
+                    "findings": result.findings.iter().map(|finding| found_json(finding, result.fixed.as_ref())).collect::<Vec<_>>(),
+                    "fix_applied": result.fixed.is_some(),
                     "fix_plan": result.fix_plan,
                     "after_fix": result.fixed.as_ref().map(|after| after.iter().map(finding_json).collect::<Vec<_>>()),
                     "error": result.error,
@@ -490,21 +514,33 @@ fn print(
             printer.warn(format!("could not audit `{}`: {error}", result.id));
             continue;
         }
+        let after = result.fixed.as_ref();
+        let count = match after {
+            None => format!("{} finding(s)", result.findings.len()),
+            Some(_) => {
+                let n_fixed = result
+                    .findings
+                    .iter()
+                    .filter(|finding| is_fixed(finding, after))
+                    .count();
+                format!(
+                    "{} finding(s) before the fix, {n_fixed} of them fixed",
+                    result.findings.len()
+                )
+            }
+        };
         printer.data(format!(
-            "{} (user `{}`, permission set `{}`, app `{}`): {} finding(s)",
-            result.id,
-            result.username,
-            result.permission_set,
-            result.app,
-            result.findings.len()
+            "{} (user `{}`, permission set `{}`, app `{}`): {count}",
+            result.id, result.username, result.permission_set, result.app,
         ));
-        print_table(printer, &result.findings);
-        if let Some(after) = &result.fixed {
+        print_table(printer, &result.findings, after);
+        if let Some(after) = after {
             if after.is_empty() {
+                printer.data("after the fix: no drift left");
                 printer.success(format!("`{}` restored: no drift left", result.id));
             } else {
-                printer.data(format!("left after the fix: {} finding(s)", after.len()));
-                print_table(printer, after);
+                printer.data(format!("after the fix: {} finding(s) left", after.len()));
+                print_table(printer, after, None);
             }
         }
     }
@@ -520,7 +556,9 @@ fn print(
     }
 }
 
-fn print_table(printer: &Printer, findings: &[Finding]) {
+/// The findings as a table; with `after` (the audit after `--fix`), each one says whether
+/// the fix removed it.
+fn print_table(printer: &Printer, findings: &[Finding], after: Option<&Vec<Finding>>) {
     if findings.is_empty() {
         return;
     }
@@ -538,5 +576,13 @@ fn print_table(printer: &Printer, findings: &[Finding]) {
         ));
         printer.data(format!("  {:<24} what: {}", "", finding.what));
         printer.data(format!("  {:<24} fix:  {}", "", finding.fix));
+        if after.is_some() {
+            let now = if is_fixed(finding, after) {
+                printer.paint(Tone::Success, "fixed")
+            } else {
+                printer.paint(Tone::Warning, "still there")
+            };
+            printer.data(format!("  {:<24} now:  {now}", ""));
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! with the users holding them and the ones that look abandoned.
 //!
 //! One Composite request of four queries; the user query is filtered by the licence, so
-//! its size follows the number of integration users, not the org's.
+//! its size follows the number of integration users, not the org's. It exits 1 when no
+//! Integration seat is free, because that stops the next `apply`.
 
 use std::collections::BTreeSet;
 
@@ -145,6 +146,9 @@ async fn run_async(arguments: &LicensesArgs, printer: &Printer) -> anyhow::Resul
         .map(|record| holder(record, &psl_holders, now))
         .collect();
 
+    // No free seat (or no licence at all) means no new integration user can be made: the
+    // problem this report exists to catch before an `apply` runs into it.
+    let has_free_seat = user_license.as_ref().is_some_and(|seats| seats.free > 0);
     if arguments.format == Format::Json {
         printer.json(&json!({
             "format_version": 1,
@@ -153,13 +157,18 @@ async fn run_async(arguments: &LicensesArgs, printer: &Printer) -> anyhow::Resul
             "permission_set_license": psl,
             "users": holders,
             "abandoned": holders.iter().filter(|holder| holder.abandoned.is_some()).count(),
+            "has_free_seat": has_free_seat,
             "stale_after_days": STALE_LOGIN_DAYS,
             "round_trips": org.client.round_trips(),
         }));
     } else {
         print_human(printer, user_license.as_ref(), psl.as_ref(), &holders);
     }
-    Ok(Outcome::Success)
+    Ok(if has_free_seat {
+        Outcome::Success
+    } else {
+        Outcome::ProblemsFound
+    })
 }
 
 /// Why an integration user looks abandoned (inactive, never logged in, or no login for
@@ -225,8 +234,27 @@ fn print_human(
     printer.data("");
     if holders.is_empty() {
         printer.data("no users on the Salesforce Integration licence");
-        return;
+    } else {
+        print_holders(printer, holders);
     }
+    let n_abandoned = holders
+        .iter()
+        .filter(|holder| holder.abandoned.is_some() && holder.holds_seat)
+        .count();
+    match user_license {
+        Some(seats) if seats.free == 0 => printer.warn(format!(
+            "no free `{}` seat ({} of {} used); {n_abandoned} seat(s) are held by users that look abandoned — deactivating one frees its seat",
+            seats.name, seats.used, seats.total
+        )),
+        Some(_) => {}
+        None => printer.warn(format!(
+            "the org has no `{}` licence, so it cannot hold an integration user on it",
+            sfiu_core::INTEGRATION_USER_LICENSE
+        )),
+    }
+}
+
+fn print_holders(printer: &Printer, holders: &[Holder]) {
     printer.data(format!(
         "{:<44} {:<7} {:<4} {:<30} {}",
         "INTEGRATION USER", "ACTIVE", "PSL", "LAST LOGIN", "LOOKS ABANDONED"
@@ -242,18 +270,6 @@ fn print_human(
             if holder.active { "yes" } else { "no" },
             if holder.holds_psl { "yes" } else { "no" },
             holder.last_login.as_deref().unwrap_or("never"),
-        ));
-    }
-    let n_abandoned = holders
-        .iter()
-        .filter(|holder| holder.abandoned.is_some() && holder.holds_seat)
-        .count();
-    if let Some(seats) = user_license
-        && seats.free == 0
-    {
-        printer.warn(format!(
-            "no free `{}` seat ({} of {} used); {n_abandoned} seat(s) are held by users that look abandoned — deactivating one frees its seat",
-            seats.name, seats.used, seats.total
         ));
     }
 }

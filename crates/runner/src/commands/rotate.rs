@@ -7,7 +7,7 @@ use sfiu_core::PlanOptions;
 use time::OffsetDateTime;
 
 use crate::integration::{self, IntegrationArgs};
-use crate::job::{self, JobArgs, rotate};
+use crate::job::{self, JobArgs, PrepareOptions, rotate};
 use crate::org::{self, OrgArgs};
 use crate::output::{Format, Outcome, Printer, Tone, with_hint};
 
@@ -76,7 +76,12 @@ async fn run_async(mut arguments: RotateArgs, printer: &Printer) -> anyhow::Resu
         "certificate rotation ({stage}) of `{}` on {}",
         integration.spec.id, org.label
     ));
-    let prepared = job::prepare(&org, integration, &arguments.job, PlanOptions::default()).await?;
+    let options = PrepareOptions {
+        plan: PlanOptions::default(),
+        rotating: true,
+        ..PrepareOptions::default()
+    };
+    let prepared = job::prepare_with(&org, integration, &arguments.job, &options).await?;
     let now = OffsetDateTime::now_utc();
     let report = if arguments.finish {
         rotate::finish(&org, &prepared, &arguments.job, now).await?
@@ -110,7 +115,12 @@ async fn run_async(mut arguments: RotateArgs, printer: &Printer) -> anyhow::Resu
         "new consumer key: {}",
         printer.paint(Tone::Path, &report.consumer_key_path)
     ));
-    if report.stage == rotate::FINISHED {
+    if report.stage == rotate::FINISHED && !report.changed {
+        printer.success(format!(
+            "the rotation had already finished: `{}` is the integration's app",
+            report.overlap_app
+        ));
+    } else if report.stage == rotate::FINISHED {
         printer.success(format!(
             "rotation finished: `{}` is the integration's app, the old certificate is gone",
             report.overlap_app

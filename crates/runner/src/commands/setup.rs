@@ -140,7 +140,7 @@ fn plan(
     } else {
         print_plan(prepared, printer, false);
         print_problems(prepared, printer);
-        if !prepared.plan.has_changes() {
+        if !prepared.plan.has_changes() && !blocked {
             printer.success("no changes: the org matches the declared state");
         }
     }
@@ -194,6 +194,8 @@ async fn apply(
                 consumer_key: execution.consumer_key.as_deref(),
                 certificate: execution.certificate.as_ref(),
                 login: execution.login.as_ref(),
+                user_id: execution.user_id.as_deref(),
+                permission_set_id: execution.permission_set_id.as_deref(),
                 now,
             },
         );
@@ -304,7 +306,37 @@ async fn verify(
     format: Format,
     printer: &Printer,
 ) -> anyhow::Result<Outcome> {
-    let (outcome, certificate) = job::verify(org, prepared, job).await?;
+    // Whether the token endpoint refused the JWT login: an OAuth error answer below 500.
+    let is_login_refused = |error: &anyhow::Error| {
+        error.chain().any(|cause| {
+            matches!(
+                cause.downcast_ref::<sfiu_sf_client::Error>(),
+                Some(sfiu_sf_client::Error::OAuth { status, .. }) if *status < 500
+            )
+        })
+    };
+    let (outcome, certificate) = match job::verify(org, prepared, job).await {
+        Ok(verified) => verified,
+        // Salesforce refusing the login (inactive user, wrong key, no pre-authorisation) is
+        // what `verify` exists to find, so it exits 1; a refusal the org could not make
+        // (5xx) and every transport or configuration error still mean it could not complete.
+        Err(error) if is_login_refused(&error) => {
+            printer.error(&error);
+            if format == Format::Json {
+                printer.json(&json!({
+                    "format_version": 1,
+                    "command": "verify",
+                    "integration": prepared.integration.spec.id,
+                    "username": prepared.desired.user.username,
+                    "logged_in": false,
+                    "error": format!("{error:#}"),
+                    "round_trips": org.client.round_trips(),
+                }));
+            }
+            return Ok(Outcome::ProblemsFound);
+        }
+        Err(error) => return Err(error),
+    };
     let now = OffsetDateTime::now_utc();
     let mismatches: Vec<String> = outcome
         .mismatches()
@@ -317,6 +349,7 @@ async fn verify(
             "command": "verify",
             "integration": prepared.integration.spec.id,
             "username": prepared.desired.user.username,
+            "logged_in": true,
             "token_scopes": outcome.scopes,
             "objects": outcome.objects,
             "access_mismatches": mismatches,
@@ -381,6 +414,8 @@ fn runbook(
             consumer_key: consumer_key.as_deref(),
             certificate: certificate.as_ref(),
             login: None,
+            user_id: None,
+            permission_set_id: None,
             now: OffsetDateTime::now_utc(),
         },
     );

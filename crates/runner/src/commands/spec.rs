@@ -30,7 +30,11 @@ fn check(arguments: &SpecCheckArgs, printer: &Printer) -> anyhow::Result<Outcome
     let spec = load(&arguments.file)?;
     // The spec's own grants are checked as `apply` would check them, acknowledgements of
     // dangerous permissions included; the plugin's preset is not known here.
-    let issues = sfiu_core::validate(&spec, &sfiu_core::Requirements::default()).issues;
+    let mut issues = sfiu_core::validate(&spec, &sfiu_core::Requirements::default()).issues;
+    // A plugin preset supplies scopes of its own, so their absence from the spec says nothing.
+    if spec.plugin.is_some() {
+        issues.retain(|issue| issue.code != sfiu_core::codes::NO_SCOPES);
+    }
     let n_errors = issues.iter().filter(|issue| issue.is_error()).count();
 
     if arguments.format == Format::Json {

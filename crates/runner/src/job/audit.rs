@@ -58,7 +58,7 @@ pub(crate) struct Repairs {
 
 impl Repairs {
     /// One line per repair, for the plan shown before `--fix` writes.
-    pub(crate) fn describe(&self, username: &str, app: &str) -> Vec<String> {
+    pub(crate) fn describe(&self, username: &str, permission_set: &str, app: &str) -> Vec<String> {
         let mut lines = Vec::new();
         if let Some((_, _, profile)) = &self.restore_profile {
             lines.push(format!(
@@ -67,7 +67,7 @@ impl Repairs {
         }
         for (_, other) in &self.foreign_assignments {
             lines.push(format!(
-                "- delete the assignment of the integration's permission set to `{other}`"
+                "- unassign permission set `{permission_set}` from `{other}`"
             ));
         }
         if self.resave_app {

@@ -41,6 +41,12 @@ pub(crate) struct RunbookInputs<'a> {
     pub(crate) certificate: Option<&'a Certificate>,
     /// The latest login test, if one ran now.
     pub(crate) login: Option<&'a LoginOutcome>,
+    /// The integration user's id when this run created or found it; the snapshot taken
+    /// before the run is used otherwise.
+    pub(crate) user_id: Option<&'a str>,
+    /// The permission set's id when this run created or found it; the snapshot taken before
+    /// the run is used otherwise.
+    pub(crate) permission_set_id: Option<&'a str>,
     /// The moment of writing.
     pub(crate) now: OffsetDateTime,
 }
@@ -111,6 +117,12 @@ pub(crate) fn build_runbook(prepared: &Prepared, inputs: &RunbookInputs<'_>) -> 
             vendor: info
                 .as_ref()
                 .map_or_else(String::new, |info| info.vendor.clone()),
+            spec_file: prepared
+                .integration
+                .spec_path
+                .as_ref()
+                .map(|path| path.display().to_string()),
+            features: enabled_features(prepared),
         },
         org: OrgRecord {
             org_id: prepared.snapshot.facts.org_id.clone(),
@@ -133,11 +145,10 @@ pub(crate) fn build_runbook(prepared: &Prepared, inputs: &RunbookInputs<'_>) -> 
         user: UserRecord {
             username: desired.user.username.clone(),
             email: desired.user.email.clone(),
-            id: prepared
-                .snapshot
-                .ids
-                .user
-                .clone()
+            id: inputs
+                .user_id
+                .map(str::to_owned)
+                .or_else(|| prepared.snapshot.ids.user.clone())
                 .or_else(|| user.map(|user| user.id.clone())),
             profile: prepared
                 .snapshot
@@ -156,7 +167,10 @@ pub(crate) fn build_runbook(prepared: &Prepared, inputs: &RunbookInputs<'_>) -> 
         permission_set: PermissionSetRecord {
             name: desired.permission_set.name.clone(),
             label: desired.permission_set.label.clone(),
-            id: prepared.snapshot.ids.permission_set.clone(),
+            id: inputs
+                .permission_set_id
+                .map(str::to_owned)
+                .or_else(|| prepared.snapshot.ids.permission_set.clone()),
         },
         requirements: prepared.validation.requirements.clone(),
         app: AppRecord {
@@ -188,6 +202,31 @@ pub(crate) fn build_runbook(prepared: &Prepared, inputs: &RunbookInputs<'_>) -> 
         verification,
         rotation: previous.and_then(|runbook| runbook.rotation),
     }
+}
+
+/// The vendor features whose grants the setup includes: those the spec switches on and those
+/// the plugin turns on by default, as `prepare` resolves them; sorted, each once.
+fn enabled_features(prepared: &Prepared) -> Vec<String> {
+    let mut features: Vec<String> = prepared
+        .integration
+        .spec
+        .plugin
+        .as_ref()
+        .map(|plugin| plugin.features.clone())
+        .unwrap_or_default();
+    if let Some(plugin) = &prepared.integration.plugin {
+        features.extend(
+            plugin
+                .info()
+                .features
+                .iter()
+                .filter(|feature| feature.default_on)
+                .map(|feature| feature.id.clone()),
+        );
+    }
+    features.sort();
+    features.dedup();
+    features
 }
 
 /// Runs the login test and access proof on an existing setup.

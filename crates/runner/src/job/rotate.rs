@@ -11,7 +11,9 @@
 //!
 //! Every stage is recorded in the runbook's [`Rotation`] record and is idempotent: files are
 //! reused when present, metadata is upserted with the consumer key chosen up front, deletes
-//! of what is already gone succeed, so re-running an interrupted stage completes it.
+//! of what is already gone succeed, so re-running an interrupted stage completes it. While
+//! a rotation is under way the main job refuses to apply (`SFIU-E108`): the local
+//! certificate is still the old one and would overwrite the overlap app's new one.
 
 use std::path::{Path, PathBuf};
 
@@ -39,14 +41,20 @@ const SUFFIX: &str = "_Rotated";
 /// The longest app API name sfiu makes.
 const MAX_NAME: usize = 40;
 
-/// The app a finished rotation left as the integration's own, if the runbook says so.
+/// The integration's own app when a rotation decides it rather than the spec: the overlap
+/// app once a rotation finished, and the app being replaced while one is under way.
+///
+/// The second case matters from the second rotation on: its overlap app takes the spec's
+/// name again, so falling back to the spec would point every command at the overlap app.
 pub(crate) fn rotated_app_name(runbook: &Runbook) -> Option<String> {
     let rotation = runbook.rotation.as_ref()?;
-    (rotation.stage == FINISHED
-        && rotation
-            .overlap_app
-            .eq_ignore_ascii_case(&runbook.app.developer_name))
-    .then(|| rotation.overlap_app.clone())
+    let recorded = &runbook.app.developer_name;
+    let is_overlap = rotation.overlap_app.eq_ignore_ascii_case(recorded);
+    if rotation.stage == FINISHED {
+        is_overlap.then(|| rotation.overlap_app.clone())
+    } else {
+        (!is_overlap).then(|| recorded.clone())
+    }
 }
 
 /// The overlap app's name: the other of the two alternating names.
@@ -318,6 +326,9 @@ pub(crate) async fn start(
             &prepared.desired.app.name,
         ),
     };
+    if overlap.eq_ignore_ascii_case(&prepared.desired.app.name) {
+        return Err(same_app(&overlap));
+    }
     let previous_fingerprint = in_progress.as_ref().map_or_else(
         || old_certificate.fingerprint().to_string(),
         |rotation| rotation.previous_fingerprint.clone(),
@@ -430,6 +441,19 @@ pub(crate) async fn start(
     })
 }
 
+/// The refusal when the app being replaced and the overlap app are one: going on would
+/// delete (or overwrite) the app the integration logs in through.
+fn same_app(name: &str) -> anyhow::Error {
+    with_hint(
+        format!(
+            "the runbook names `{name}` as both the integration's app and the rotation's overlap app; nothing was changed"
+        ),
+        "an earlier `sfiu apply` rewrote the runbook mid-rotation; set `app.developer_name` in \
+         `runbook.json` to the app the vendor logs in through now (see Setup), then run \
+         `sfiu cert rotate` again",
+    )
+}
+
 /// Deletes an app and, for an External Client App, its parts (settings first, because they
 /// name the app). What is already gone counts as deleted.
 async fn delete_app(org: &Org, kind: AppKind, name: &str) -> anyhow::Result<bool> {
@@ -498,10 +522,17 @@ pub(crate) async fn finish(
     };
     let staged = Staged::new(prepared);
     let artifacts = &prepared.artifacts;
+    // Once finished, the runbook's app is the overlap app; the one it replaced had the other
+    // of the two alternating names.
+    let previous_app = if rotation.stage == FINISHED {
+        overlap_name(&prepared.integration.spec.app_name(), &rotation.overlap_app)
+    } else {
+        runbook.app.developer_name.clone()
+    };
     let mut report = Report {
         stage: FINISHED.to_owned(),
         overlap_app: rotation.overlap_app.clone(),
-        previous_app: runbook.app.developer_name.clone(),
+        previous_app,
         previous_fingerprint: rotation.previous_fingerprint.clone(),
         new_fingerprint: rotation.new_fingerprint.clone(),
         new_login: false,
@@ -513,6 +544,12 @@ pub(crate) async fn finish(
     };
     if rotation.stage == FINISHED {
         return Ok(report);
+    }
+    if report
+        .previous_app
+        .eq_ignore_ascii_case(&rotation.overlap_app)
+    {
+        return Err(same_app(&rotation.overlap_app));
     }
 
     // The new pair is in the staging folder, or already moved by an interrupted run.
