@@ -67,9 +67,10 @@ pub use names::{
 pub use plan::{
     APEX_CLASS_ENTITY, Action, CUSTOM_PERMISSION_ENTITY, Change, DesiredApp, DesiredCertificate,
     DesiredPermissionSet, DesiredState, DesiredUser, FieldPermissionRow, LicenseSeats,
-    OBJECTS_FOLLOWING_PARENT, OBJECTS_WITHOUT_OBJECT_PERMISSIONS, ObjectPermissionRow, ObservedApp, ObservedAssignment,
-    ObservedOrg, ObservedPermissionSet, ObservedUser, Operation, Plan, PlanOptions, Resource,
-    SetupEntityAccessRow, Step, Value, is_without_object_permissions, parent_object,
+    OBJECTS_FOLLOWING_PARENT, OBJECTS_WITHOUT_OBJECT_PERMISSIONS, ObjectPermissionRow, ObservedApp,
+    ObservedAssignment, ObservedOrg, ObservedPermissionSet, ObservedUser, Operation, Plan,
+    PlanOptions, Resource, SetupEntityAccessRow, Step, Value, is_without_object_permissions,
+    parent_object,
 };
 pub use requirements::{
     Evidence, FieldAccess, FieldGrant, FieldRight, LicenseFit, NamedGrant, Need, OAuthScopeGrant,

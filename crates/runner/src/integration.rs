@@ -82,6 +82,32 @@ pub(crate) struct Integration {
     pub(crate) spec_path: Option<PathBuf>,
 }
 
+impl Integration {
+    /// The vendor features whose grants the setup includes: those the spec switches on and
+    /// those the plugin turns on by default; sorted, each once.
+    pub(crate) fn enabled_features(&self) -> Vec<String> {
+        let mut features: Vec<String> = self
+            .spec
+            .plugin
+            .as_ref()
+            .map(|plugin| plugin.features.clone())
+            .unwrap_or_default();
+        if let Some(plugin) = &self.plugin {
+            features.extend(
+                plugin
+                    .info()
+                    .features
+                    .iter()
+                    .filter(|feature| feature.default_on)
+                    .map(|feature| feature.id.clone()),
+            );
+        }
+        features.sort();
+        features.dedup();
+        features
+    }
+}
+
 /// Reads the spec (or builds one from flags) and loads the plugin.
 ///
 /// `default_domain` is the e-mail domain for a default username, when one is known (the

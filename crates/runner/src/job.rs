@@ -20,9 +20,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use sfiu_core::{
-    CertificateSource,
-    AppKind, DesiredState, Issue, Plan, PlanOptions, Reach, Requirements, Resource, Severity,
-    Validation,
+    AppKind, CertificateSource, DesiredState, Issue, Plan, PlanOptions, Reach, Requirements,
+    Resource, Severity, Validation,
 };
 use sfiu_plugin_host::{OrgFacts, Resolved};
 
@@ -183,21 +182,7 @@ pub(crate) async fn prepare_with(
     // Grants for vendor features stay out unless the feature is on: switched on in the spec,
     // or on by default in the plugin. They are dropped before merging, so a feature's wider
     // access on an object never widens the always-on grant.
-    let mut enabled: Vec<String> = spec
-        .plugin
-        .as_ref()
-        .map(|plugin| plugin.features.clone())
-        .unwrap_or_default();
-    if let Some(plugin) = &integration.plugin {
-        enabled.extend(
-            plugin
-                .info()
-                .features
-                .iter()
-                .filter(|feature| feature.default_on)
-                .map(|feature| feature.id.clone()),
-        );
-    }
+    let enabled = integration.enabled_features();
     let resolve = |facts: &OrgFacts| -> anyhow::Result<Option<Resolved>> {
         match (&integration.plugin, &integration.preset) {
             (Some(plugin), Some(preset)) => Ok(Some(
@@ -341,7 +326,7 @@ pub(crate) async fn prepare_with(
                 "a certificate rotation is in progress (stage `{}`): the overlap app `{}` carries the new certificate, which the files here do not hold yet",
                 rotation.stage, rotation.overlap_app
             ),
-            Some("finish it with `sfiu cert rotate --finish` once the vendor uses the new key, or re-run `sfiu cert rotate` to resume it"),
+            Some("finish it with `sfiu cert rotate --finish` (with this run's integration and org flags) once the vendor uses the new key, or re-run `sfiu cert rotate` to resume it"),
         ));
     }
 
@@ -437,7 +422,9 @@ fn issue(code: &str, severity: Severity, path: &str, message: &str, hint: Option
 fn reach_findings(requirements: &Requirements) -> Vec<Issue> {
     let mut findings = Vec::new();
     for grant in &requirements.objects {
-        let Some(parent) = sfiu_core::parent_object(&grant.object) else { continue };
+        let Some(parent) = sfiu_core::parent_object(&grant.object) else {
+            continue;
+        };
         if requirements.object(parent).is_none() {
             findings.push(Issue {
                 code: "SFIU-W104".to_owned(),
@@ -581,7 +568,10 @@ fn ownership_findings(
         ));
     }
     let holds_it = snapshot.observed.assignments.iter().any(|assignment| {
-        assignment.namespace.is_none() && assignment.permission_set.eq_ignore_ascii_case(&spec.permission_set_name())
+        assignment.namespace.is_none()
+            && assignment
+                .permission_set
+                .eq_ignore_ascii_case(&spec.permission_set_name())
     });
     if !holds_it && !snapshot.other_holders.is_empty() {
         findings.push(issue(

@@ -275,7 +275,9 @@ fn sf_cli_display(alias: &str) -> anyhow::Result<(String, AccessToken)> {
 /// An admin token sent over plain HTTP can be read on the way; only loopback (a simulated
 /// org on this machine) is exempt.
 fn warn_if_unencrypted(instance_url: &str) {
-    let Ok(url) = url::Url::parse(instance_url) else { return };
+    let Ok(url) = url::Url::parse(instance_url) else {
+        return;
+    };
     let is_loopback = match url.host() {
         Some(url::Host::Domain(host)) => host.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(address)) => address.is_loopback(),
@@ -283,6 +285,8 @@ fn warn_if_unencrypted(instance_url: &str) {
         None => false,
     };
     if url.scheme() == "http" && !is_loopback {
-        tracing::warn!("`{instance_url}` is plain HTTP: the admin access token travels unencrypted");
+        tracing::warn!(
+            "`{instance_url}` is plain HTTP: the admin access token travels unencrypted"
+        );
     }
 }

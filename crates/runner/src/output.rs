@@ -116,7 +116,10 @@ impl Printer {
             let bar: String = (0..total)
                 .map(|index| if index < position { '#' } else { '.' })
                 .collect();
-            let _ = write!(std::io::stderr(), "\r\x1b[2K[{bar}] {position}/{total} {label}…");
+            let _ = write!(
+                std::io::stderr(),
+                "\r\x1b[2K[{bar}] {position}/{total} {label}…"
+            );
         }
     }
 

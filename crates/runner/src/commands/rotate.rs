@@ -135,8 +135,8 @@ async fn run_async(mut arguments: RotateArgs, printer: &Printer) -> anyhow::Resu
             report.overlap_app
         ));
         printer.status(format!(
-            "next: give the vendor the new key and consumer key, then run `sfiu cert rotate --finish --plugin {}`",
-            prepared.integration.spec.id
+            "next: give the vendor the new key and the consumer key of `{}`, then run `sfiu cert rotate --finish` with the same flags as this run",
+            report.overlap_app
         ));
     }
     Ok(Outcome::Success)

@@ -261,7 +261,11 @@ fn check_saves(what: &str, labels: &[String], results: &[SaveResult]) -> anyhow:
     // the culprits keeps the message to what needs fixing.
     let mut n_rolled_back = 0;
     let mut failures = Vec::new();
-    for (label, result) in labels.iter().zip(results).filter(|(_, result)| !result.success) {
+    for (label, result) in labels
+        .iter()
+        .zip(results)
+        .filter(|(_, result)| !result.success)
+    {
         let errors: Vec<String> = result
             .errors
             .iter()

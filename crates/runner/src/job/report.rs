@@ -122,7 +122,7 @@ pub(crate) fn build_runbook(prepared: &Prepared, inputs: &RunbookInputs<'_>) -> 
                 .spec_path
                 .as_ref()
                 .map(|path| path.display().to_string()),
-            features: enabled_features(prepared),
+            features: prepared.integration.enabled_features(),
         },
         org: OrgRecord {
             org_id: prepared.snapshot.facts.org_id.clone(),
@@ -202,31 +202,6 @@ pub(crate) fn build_runbook(prepared: &Prepared, inputs: &RunbookInputs<'_>) -> 
         verification,
         rotation: previous.and_then(|runbook| runbook.rotation),
     }
-}
-
-/// The vendor features whose grants the setup includes: those the spec switches on and those
-/// the plugin turns on by default, as `prepare` resolves them; sorted, each once.
-fn enabled_features(prepared: &Prepared) -> Vec<String> {
-    let mut features: Vec<String> = prepared
-        .integration
-        .spec
-        .plugin
-        .as_ref()
-        .map(|plugin| plugin.features.clone())
-        .unwrap_or_default();
-    if let Some(plugin) = &prepared.integration.plugin {
-        features.extend(
-            plugin
-                .info()
-                .features
-                .iter()
-                .filter(|feature| feature.default_on)
-                .map(|feature| feature.id.clone()),
-        );
-    }
-    features.sort();
-    features.dedup();
-    features
 }
 
 /// Runs the login test and access proof on an existing setup.
