@@ -761,6 +761,32 @@ impl Requirements {
             .find(|grant| grant.object.eq_ignore_ascii_case(object))
     }
 
+    /// Every provenance of every grant, in list order: what the runbook and `plugin show`
+    /// cite as sources.
+    pub fn provenance(&self) -> impl Iterator<Item = &Provenance> {
+        self.objects
+            .iter()
+            .flat_map(|grant| &grant.provenance)
+            .chain(self.fields.iter().flat_map(|grant| &grant.provenance))
+            .chain(
+                self.system_permissions
+                    .iter()
+                    .flat_map(|grant| &grant.provenance),
+            )
+            .chain(self.apex_classes.iter().flat_map(|grant| &grant.provenance))
+            .chain(
+                self.custom_permissions
+                    .iter()
+                    .flat_map(|grant| &grant.provenance),
+            )
+            .chain(
+                self.package_permission_sets
+                    .iter()
+                    .flat_map(|grant| &grant.provenance),
+            )
+            .chain(self.oauth_scopes.iter().flat_map(|grant| &grant.provenance))
+    }
+
     /// The system permission names, in order.
     pub fn system_permission_names(&self) -> BTreeSet<String> {
         self.system_permissions

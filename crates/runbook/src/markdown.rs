@@ -496,45 +496,7 @@ fn provenance_cells(provenance: &[Provenance]) -> String {
 
 fn collect_sources(requirements: &Requirements) -> Vec<String> {
     let mut sources: Vec<String> = requirements
-        .objects
-        .iter()
-        .flat_map(|grant| &grant.provenance)
-        .chain(
-            requirements
-                .fields
-                .iter()
-                .flat_map(|grant| &grant.provenance),
-        )
-        .chain(
-            requirements
-                .system_permissions
-                .iter()
-                .flat_map(|grant| &grant.provenance),
-        )
-        .chain(
-            requirements
-                .apex_classes
-                .iter()
-                .flat_map(|grant| &grant.provenance),
-        )
-        .chain(
-            requirements
-                .custom_permissions
-                .iter()
-                .flat_map(|grant| &grant.provenance),
-        )
-        .chain(
-            requirements
-                .package_permission_sets
-                .iter()
-                .flat_map(|grant| &grant.provenance),
-        )
-        .chain(
-            requirements
-                .oauth_scopes
-                .iter()
-                .flat_map(|grant| &grant.provenance),
-        )
+        .provenance()
         .flat_map(|entry| entry.sources.iter().cloned())
         .collect();
     sources.sort();

@@ -621,3 +621,33 @@ fn ownership_findings(
     }
     Ok(findings)
 }
+
+/// Signs a JWT as the integration user, logs in at the org's own token endpoint, and probes
+/// the granted objects and one outside the grant.
+pub(crate) async fn prove_login(
+    org: &Org,
+    prepared: &Prepared,
+    login_url: &str,
+    consumer_key: &str,
+    key: &sfiu_jwt::PrivateKey,
+    propagation_wait: Duration,
+) -> anyhow::Result<login::LoginOutcome> {
+    let token_url = org
+        .session
+        .instance_url()
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    login::run(login::LoginTest {
+        client: &org.client,
+        login_url,
+        token_url: &token_url,
+        consumer_key,
+        username: &prepared.desired.user.username,
+        key,
+        granted: prepared.probed_objects(),
+        api_version: org.session.api_version(),
+        propagation_wait,
+    })
+    .await
+}

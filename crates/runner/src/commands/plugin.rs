@@ -755,7 +755,7 @@ fn check_preset(plugin: &Plugin, preset: &PresetInfo) -> PresetReport {
         .map(|feature| feature.id.as_str())
         .collect();
     let mut undeclared = BTreeSet::new();
-    for provenance in all_provenance(&resolved) {
+    for provenance in resolved.requirements.provenance() {
         if let Need::WhenFeature(feature) = &provenance.need
             && !declared.contains(&feature.as_str())
         {
@@ -788,38 +788,6 @@ fn check_preset(plugin: &Plugin, preset: &PresetInfo) -> PresetReport {
         Err(error) => report.problems.push(format!("{error:#}")),
     }
     report
-}
-
-fn all_provenance(resolved: &Resolved) -> impl Iterator<Item = &Provenance> {
-    let requirements = &resolved.requirements;
-    requirements
-        .objects
-        .iter()
-        .flat_map(|grant| &grant.provenance)
-        .chain(
-            requirements
-                .fields
-                .iter()
-                .flat_map(|grant| &grant.provenance),
-        )
-        .chain(
-            requirements
-                .system_permissions
-                .iter()
-                .flat_map(|grant| &grant.provenance),
-        )
-        .chain(
-            requirements
-                .package_permission_sets
-                .iter()
-                .flat_map(|grant| &grant.provenance),
-        )
-        .chain(
-            requirements
-                .oauth_scopes
-                .iter()
-                .flat_map(|grant| &grant.provenance),
-        )
 }
 
 /// The smallest valid spec that uses this preset and acknowledges its dangerous

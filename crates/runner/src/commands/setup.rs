@@ -83,7 +83,7 @@ async fn run_async(
     match mode {
         Mode::Plan => plan(&org, &prepared, arguments.format, printer),
         Mode::Apply => apply(&org, &prepared, &arguments.job, arguments.format, printer).await,
-        Mode::Verify => verify(&org, &prepared, &arguments.job, arguments.format, printer).await,
+        Mode::Verify => verify(&org, &prepared, arguments.format, printer).await,
         Mode::Runbook => runbook(&org, &prepared, arguments.format, printer),
     }
 }
@@ -302,7 +302,6 @@ async fn apply(
 async fn verify(
     org: &Org,
     prepared: &Prepared,
-    job: &JobArgs,
     format: Format,
     printer: &Printer,
 ) -> anyhow::Result<Outcome> {
@@ -315,7 +314,7 @@ async fn verify(
             )
         })
     };
-    let (outcome, certificate) = match job::verify(org, prepared, job).await {
+    let (outcome, certificate) = match job::verify(org, prepared).await {
         Ok(verified) => verified,
         // Salesforce refusing the login (inactive user, wrong key, no pre-authorisation) is
         // what `verify` exists to find, so it exits 1; a refusal the org could not make

@@ -196,6 +196,62 @@ pub(crate) fn components(
     ]
 }
 
+/// Salesforce refused a metadata component (as opposed to the call failing).
+#[derive(Debug)]
+pub(crate) struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Saves an app's components one call each, the app itself first because the others name
+/// it (Salesforce takes one metadata type per call); `n_calls` counts the calls made.
+///
+/// # Errors
+///
+/// A [`Refused`] error when Salesforce refuses a component; any other error when the call
+/// itself fails.
+pub(crate) async fn save_components(
+    session: &Session,
+    components: Vec<Metadata>,
+    upsert: bool,
+    n_calls: &mut u32,
+) -> anyhow::Result<()> {
+    for component in components {
+        *n_calls += 1;
+        let results = if upsert {
+            session
+                .upsert_metadata(std::slice::from_ref(&component))
+                .await
+        } else {
+            session
+                .create_metadata(std::slice::from_ref(&component))
+                .await
+        }
+        .with_context(|| {
+            format!(
+                "failed to save {} `{}`",
+                component.type_name(),
+                component.full_name()
+            )
+        })?;
+        if let Some(result) = results.iter().find(|result| !result.success) {
+            let errors: Vec<String> = result.errors.iter().map(ToString::to_string).collect();
+            return Err(anyhow::Error::new(Refused(format!(
+                "Salesforce refused {} `{}`: {}",
+                component.type_name(),
+                result.full_name,
+                errors.join("; ")
+            ))));
+        }
+    }
+    Ok(())
+}
+
 /// Reads a Connected App; `None` when there is none of that name.
 pub(crate) async fn read_connected_app(
     session: &Session,

@@ -19,7 +19,7 @@ use sfiu_sf_client::{CompositeRequest, CompositeSubrequest, SaveResult};
 use time::OffsetDateTime;
 
 use super::app;
-use super::login::{self, LoginOutcome, LoginTest};
+use super::login::LoginOutcome;
 use super::{JobArgs, Prepared};
 use crate::org::Org;
 use crate::output::Hinted;
@@ -203,18 +203,6 @@ pub(crate) async fn execute(
     run.execution.permission_set_id = run.permission_set_id;
     run.execution
 }
-
-/// Salesforce refused a metadata component (as opposed to the call failing).
-#[derive(Debug)]
-struct Refused(String);
-
-impl fmt::Display for Refused {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Refused {}
 
 /// One line for a step's report: the action without its field values.
 fn short(action: &Action) -> String {
@@ -965,7 +953,7 @@ impl Run<'_> {
             Err(error)
                 if kind == AppKind::ConnectedApp
                     && prepared.integration.spec.app.kind == AppKind::Auto
-                    && error.downcast_ref::<Refused>().is_some() =>
+                    && error.downcast_ref::<app::Refused>().is_some() =>
             {
                 self.execution.warnings.push(format!(
                     "the org refused a new Connected App ({error:#}); created an External Client App instead"
@@ -990,39 +978,15 @@ impl Run<'_> {
         consumer_key: Option<&str>,
         upsert: bool,
     ) -> anyhow::Result<()> {
-        let prepared = self.prepared;
-        let session = &self.org.session;
-        // Salesforce takes one metadata type per call, so each part of an External Client
-        // App goes separately, the app itself first because the others name it.
-        for component in app::components(kind, &prepared.desired.app, certificate, consumer_key) {
-            self.execution.n_write_calls += 1;
-            let results = if upsert {
-                session
-                    .upsert_metadata(std::slice::from_ref(&component))
-                    .await
-            } else {
-                session
-                    .create_metadata(std::slice::from_ref(&component))
-                    .await
-            }
-            .with_context(|| {
-                format!(
-                    "failed to save {} `{}`",
-                    component.type_name(),
-                    component.full_name()
-                )
-            })?;
-            if let Some(result) = results.iter().find(|result| !result.success) {
-                let errors: Vec<String> = result.errors.iter().map(ToString::to_string).collect();
-                return Err(anyhow::Error::new(Refused(format!(
-                    "Salesforce refused {} `{}`: {}",
-                    component.type_name(),
-                    result.full_name,
-                    errors.join("; ")
-                ))));
-            }
-        }
-        Ok(())
+        let components =
+            app::components(kind, &self.prepared.desired.app, certificate, consumer_key);
+        app::save_components(
+            &self.org.session,
+            components,
+            upsert,
+            &mut self.execution.n_write_calls,
+        )
+        .await
     }
 
     /// Step 5: the JWT login and access proof.
@@ -1054,25 +1018,8 @@ impl Run<'_> {
             std::time::Duration::ZERO
         };
         let login_url = self.login_url();
-        let token_url = self
-            .org
-            .session
-            .instance_url()
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned();
-        let outcome = login::run(LoginTest {
-            client: &self.org.client,
-            login_url: &login_url,
-            token_url: &token_url,
-            consumer_key: &consumer_key,
-            username: &prepared.desired.user.username,
-            key: &key,
-            granted: prepared.probed_objects(),
-            api_version: self.org.session.api_version(),
-            propagation_wait: wait,
-        })
-        .await?;
+        let outcome =
+            super::prove_login(self.org, prepared, &login_url, &consumer_key, &key, wait).await?;
         let n_reached = outcome
             .objects
             .iter()

@@ -11,9 +11,9 @@ use sfiu_runbook::{
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::Prepared;
 use super::app::mask_consumer_key;
-use super::login::{self, LoginOutcome, LoginTest};
-use super::{JobArgs, Prepared};
+use super::login::LoginOutcome;
 use crate::org::Org;
 
 /// How the runbook names an External Client App.
@@ -208,7 +208,6 @@ pub(crate) fn build_runbook(prepared: &Prepared, inputs: &RunbookInputs<'_>) -> 
 pub(crate) async fn verify(
     org: &Org,
     prepared: &Prepared,
-    job: &JobArgs,
 ) -> anyhow::Result<(LoginOutcome, Certificate)> {
     let certificate = prepared.artifacts.certificate()?.with_context(|| {
         format!(
@@ -233,24 +232,14 @@ pub(crate) async fn verify(
                 prepared.desired.app.name
             )
         })?;
-    let _ = job;
-    let token_url = org
-        .session
-        .instance_url()
-        .as_str()
-        .trim_end_matches('/')
-        .to_owned();
-    let outcome = login::run(LoginTest {
-        client: &org.client,
-        login_url: &prepared.login_url,
-        token_url: &token_url,
-        consumer_key: &consumer_key,
-        username: &prepared.desired.user.username,
-        key: &key,
-        granted: prepared.probed_objects(),
-        api_version: org.session.api_version(),
-        propagation_wait: std::time::Duration::ZERO,
-    })
+    let outcome = super::prove_login(
+        org,
+        prepared,
+        &prepared.login_url,
+        &consumer_key,
+        &key,
+        std::time::Duration::ZERO,
+    )
     .await?;
     Ok((outcome, certificate))
 }

@@ -24,7 +24,6 @@ use sfiu_runbook::{Rotation, Runbook};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::login::{self, LoginTest};
 use super::{JobArgs, Prepared, app};
 use crate::org::Org;
 use crate::output::with_hint;
@@ -223,29 +222,9 @@ async fn save_app(
     consumer_key: &str,
 ) -> anyhow::Result<()> {
     let body = certificate.to_base64_body();
-    for component in app::components(kind, desired, &body, Some(consumer_key)) {
-        let results = org
-            .session
-            .upsert_metadata(std::slice::from_ref(&component))
-            .await
-            .with_context(|| {
-                format!(
-                    "failed to save {} `{}`",
-                    component.type_name(),
-                    component.full_name()
-                )
-            })?;
-        if let Some(result) = results.iter().find(|result| !result.success) {
-            let errors: Vec<String> = result.errors.iter().map(ToString::to_string).collect();
-            bail!(
-                "Salesforce refused {} `{}`: {}",
-                component.type_name(),
-                result.full_name,
-                errors.join("; ")
-            );
-        }
-    }
-    Ok(())
+    let components = app::components(kind, desired, &body, Some(consumer_key));
+    let mut n_calls = 0;
+    app::save_components(&org.session, components, true, &mut n_calls).await
 }
 
 /// Reads an app by name whatever its kind.
@@ -263,24 +242,8 @@ async fn prove_login(
     key: &PrivateKey,
     wait: std::time::Duration,
 ) -> anyhow::Result<()> {
-    let token_url = org
-        .session
-        .instance_url()
-        .as_str()
-        .trim_end_matches('/')
-        .to_owned();
-    let outcome = login::run(LoginTest {
-        client: &org.client,
-        login_url: &prepared.login_url,
-        token_url: &token_url,
-        consumer_key,
-        username: &prepared.desired.user.username,
-        key,
-        granted: prepared.probed_objects(),
-        api_version: org.session.api_version(),
-        propagation_wait: wait,
-    })
-    .await?;
+    let outcome =
+        super::prove_login(org, prepared, &prepared.login_url, consumer_key, key, wait).await?;
     let mismatches: Vec<String> = outcome
         .mismatches()
         .iter()
