@@ -71,6 +71,15 @@ pub(crate) fn compile(
 }
 
 fn compile_fresh(engine: &Engine, wasm: &[u8], plugin: &str) -> Result<Component> {
+    // Say plainly when the file is not WebAssembly at all, instead of the parser's bytes.
+    if !wasm.starts_with(b"\0asm") {
+        return Err(Error::Malformed {
+            plugin: plugin.to_owned(),
+            message: "the file does not start with the WebAssembly magic number `\\0asm`; \
+                      give the plugin's `.wasm` component or its `plugin.toml`"
+                .to_owned(),
+        });
+    }
     Component::new(engine, wasm).map_err(|error| Error::Malformed {
         plugin: plugin.to_owned(),
         message: format!("{error:#}"),

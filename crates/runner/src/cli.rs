@@ -165,7 +165,7 @@ pub(crate) struct CertNewArgs {
     pub(crate) subject: String,
 
     /// Days the certificate is valid, 1 to 3650.
-    #[arg(long, default_value_t = 365)]
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub(crate) days: u32,
 
     /// RSA key size.

@@ -26,7 +26,22 @@ pub(crate) fn load(host: &Host, reference: &str) -> anyhow::Result<Plugin> {
         host.load_path(path)
             .with_context(|| format!("failed to load the plugin at `{reference}`"))
     } else {
-        host.load_bundled(reference)
-            .with_context(|| format!("failed to load plugin `{reference}`"))
+        host.load_bundled(reference).map_err(|error| {
+            let ids = sfiu_plugin_host::bundled_ids();
+            let suggestion = matches!(error, sfiu_plugin_host::Error::UnknownBundled { .. })
+                .then(|| sfiu_core::closest(reference, ids.iter().copied()))
+                .flatten();
+            let error =
+                anyhow::Error::new(error).context(format!("failed to load plugin `{reference}`"));
+            match suggestion {
+                Some(id) => error.context(crate::output::Hinted::new(
+                    format!("no plugin `{reference}`"),
+                    vec![format!(
+                        "did you mean `{id}`? `sfiu plugin list` shows every plugin"
+                    )],
+                )),
+                None => error,
+            }
+        })
     }
 }

@@ -72,6 +72,23 @@ impl Scenario {
         }
     }
 
+    /// One line saying what the scenario is for.
+    pub fn description(self) -> &'static str {
+        match self {
+            Scenario::FreshEnterprise => {
+                "Enterprise Edition, 5 Integration seats all free, the HubSpot package installed"
+            }
+            Scenario::FullEnterprise => {
+                "Enterprise Edition with all 5 Integration seats used, some by abandoned users"
+            }
+            Scenario::DeveloperEdition => "Developer Edition with its single Integration seat",
+            Scenario::ProfessionalEdition => "Professional Edition: no Integration licence at all",
+            Scenario::ConnectedAppBlocked => {
+                "like fresh-enterprise, but new Connected Apps are refused (the Spring '26 default)"
+            }
+        }
+    }
+
     /// The settings this scenario starts from.
     pub fn default_settings(self) -> Settings {
         let mut settings = Settings::default();

@@ -40,7 +40,11 @@ pub(crate) fn run(command: SimCommand, printer: &Printer) -> anyhow::Result<Outc
     match command {
         SimCommand::Scenarios => {
             for scenario in sfiu_sim::Scenario::ALL {
-                printer.data(scenario.name());
+                printer.data(format!(
+                    "{:<22} {}",
+                    scenario.name(),
+                    scenario.description()
+                ));
             }
             Ok(Outcome::Success)
         }
