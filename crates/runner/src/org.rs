@@ -199,14 +199,35 @@ async fn connect_sim(arguments: &OrgArgs, client: Client) -> anyhow::Result<Org>
     {
         fs_err::create_dir_all(folder)?;
     }
+    // The org keeps the port it had last time when it is free, so its instance URL (and the
+    // runbook that records it) stays the same from one run to the next.
+    let port_file = arguments.sim_state.with_extension("port");
+    let remembered = fs_err::read_to_string(&port_file)
+        .ok()
+        .and_then(|text| text.trim().parse::<u16>().ok())
+        .unwrap_or(0);
     let mut options = sfiu_sim::StartOptions::new(scenario);
     options.state_file = Some(arguments.sim_state.clone());
-    let sim = sfiu_sim::start(options).await.with_context(|| {
+    options.port = remembered;
+    let started = match sfiu_sim::start(options.clone()).await {
+        Err(sfiu_sim::Error::Bind { .. }) if remembered != 0 => {
+            options.port = 0;
+            sfiu_sim::start(options).await
+        }
+        other => other,
+    };
+    let sim = started.with_context(|| {
         format!(
             "failed to start the simulated org from `{}`",
             arguments.sim_state.display()
         )
     })?;
+    if let Some(port) = sim.instance_url().rsplit(':').next()
+        && port != remembered.to_string()
+    {
+        // Only a convenience: a run that cannot record the port still works.
+        let _ = fs_err::write(&port_file, format!("{port}\n"));
+    }
     let connection = Connection {
         instance_url: sim.instance_url().to_owned(),
         access_token: AccessToken::new(sim.admin_access_token()),
