@@ -234,6 +234,29 @@ fn missing_org_flags_give_an_error_with_a_hint() {
 }
 
 #[test]
+fn json_runs_that_cannot_complete_print_a_json_error_document() {
+    let cx = TestContext::new();
+    let output = cx.run(&["audit", "--plugin", "hubspot", "--format", "json"]);
+    output.assert_code(2);
+    let document = output.json();
+    assert_eq!(document["format_version"], 1);
+    assert_eq!(document["error"], "no org given");
+    assert!(
+        document["hints"][0]
+            .as_str()
+            .is_some_and(|hint| hint.contains("--org sim")),
+        "{}",
+        output.block()
+    );
+    // The human rendering still goes to stderr for whoever watches the run.
+    assert!(
+        output.stderr.contains("error: no org given"),
+        "{}",
+        output.block()
+    );
+}
+
+#[test]
 fn unknown_preset_lists_the_presets() {
     let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
     let output = cx.run_setup("plan", &["--preset", "everything"]);

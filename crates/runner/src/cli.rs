@@ -114,6 +114,27 @@ pub(crate) enum Command {
     Plugin(PluginCommand),
 }
 
+impl Command {
+    /// The output format the command was asked for, so that an error can be reported in it
+    /// too (`--format json` gets a JSON error document on stdout).
+    pub(crate) fn format(&self) -> Format {
+        match self {
+            Command::Plan(arguments)
+            | Command::Apply(arguments)
+            | Command::Verify(arguments)
+            | Command::Runbook(arguments) => arguments.format,
+            Command::Spec(SpecCommand::Check(arguments)) => arguments.format,
+            Command::Cert(CertCommand::New(arguments)) => arguments.format,
+            Command::Cert(CertCommand::Show(arguments)) => arguments.format,
+            Command::Cert(CertCommand::Rotate(arguments)) => arguments.format,
+            Command::Audit(arguments) => arguments.format,
+            Command::Licenses(arguments) => arguments.format,
+            Command::Plugin(command) => command.format(),
+            Command::Spec(SpecCommand::Schema) | Command::Sim(_) => Format::Human,
+        }
+    }
+}
+
 /// `sfiu spec …`
 #[derive(Debug, Subcommand)]
 pub(crate) enum SpecCommand {

@@ -21,10 +21,15 @@ fn main() -> ExitCode {
     let printer = output::Printer::new(&cli.global);
     logging::init(&cli.global);
 
+    let format = cli.command.format();
     match commands::run(cli.command, &printer) {
         Ok(outcome) => outcome.exit_code(),
         Err(error) => {
             printer.error(&error);
+            // A command that failed after printing its own JSON document has said it all.
+            if format == output::Format::Json && !printer.wrote_data() {
+                printer.json(&printer.error_document(&error));
+            }
             output::Outcome::Failed.exit_code()
         }
     }

@@ -93,6 +93,8 @@ pub(crate) struct Printer {
     color_stderr: bool,
     quiet: bool,
     progress: bool,
+    /// Whether anything went to stdout, so a failed JSON run prints one document, not two.
+    wrote_data: std::cell::Cell<bool>,
 }
 
 impl Printer {
@@ -106,6 +108,7 @@ impl Printer {
                 && !global.no_progress
                 && global.verbose == 0
                 && std::io::stderr().is_terminal(),
+            wrote_data: std::cell::Cell::new(false),
         }
     }
 
@@ -132,6 +135,7 @@ impl Printer {
 
     /// Writes one line of data to stdout. A closed pipe ends the process quietly.
     pub(crate) fn data(&self, line: impl fmt::Display) {
+        self.wrote_data.set(true);
         let mut stdout = std::io::stdout().lock();
         if writeln!(stdout, "{line}").is_err() {
             // The reader went away (for example `sfiu plugin list | head -1`): exit 0 quietly,
@@ -214,26 +218,31 @@ impl Printer {
         let _ = write!(std::io::stderr(), "{}", self.render_error(error));
     }
 
+    /// Whether the command already wrote to stdout (its JSON document, when it failed late).
+    pub(crate) fn wrote_data(&self) -> bool {
+        self.wrote_data.get()
+    }
+
+    /// The error as a JSON document, for `--format json` runs that could not complete.
+    pub(crate) fn error_document(&self, error: &anyhow::Error) -> serde_json::Value {
+        let causes: Vec<String> = error.chain().skip(1).map(ToString::to_string).collect();
+        serde_json::json!({
+            "format_version": 1,
+            "error": error.to_string(),
+            "causes": causes,
+            "hints": hints(error),
+        })
+    }
+
     fn render_error(&self, error: &anyhow::Error) -> String {
         let mut text = format!(
             "{} {error}\n",
             paint(self.color_stderr, Tone::Error, "error:")
         );
-        let mut hints = Vec::new();
-        // A hint is either the outermost context or the root error; anyhow finds the former
-        // only through the error itself, the latter through the chain.
-        if let Some(hinted) = error.downcast_ref::<Hinted>() {
-            hints.extend(hinted.hints.iter().cloned());
-        }
-        for cause in error.chain().skip(1) {
-            if let Some(hinted) = cause.downcast_ref::<Hinted>() {
-                hints.extend(hinted.hints.iter().cloned());
-            }
-        }
-        hints.dedup();
         for cause in error.chain().skip(1) {
             text.push_str(&format!("caused by: {cause}\n"));
         }
+        let hints = hints(error);
         if !hints.is_empty() {
             text.push('\n');
             for hint in hints {
@@ -245,6 +254,22 @@ impl Printer {
         }
         text
     }
+}
+
+/// The hints an error carries: a [`Hinted`] as the outermost context (found only through the
+/// error itself) or anywhere in the chain of causes.
+fn hints(error: &anyhow::Error) -> Vec<String> {
+    let mut hints = Vec::new();
+    if let Some(hinted) = error.downcast_ref::<Hinted>() {
+        hints.extend(hinted.hints.iter().cloned());
+    }
+    for cause in error.chain().skip(1) {
+        if let Some(hinted) = cause.downcast_ref::<Hinted>() {
+            hints.extend(hinted.hints.iter().cloned());
+        }
+    }
+    hints.dedup();
+    hints
 }
 
 fn paint(enabled: bool, tone: Tone, text: &str) -> String {
@@ -292,6 +317,7 @@ mod tests {
             color_stderr: false,
             quiet: false,
             progress: false,
+            wrote_data: std::cell::Cell::new(false),
         }
     }
 

@@ -42,6 +42,17 @@ pub(crate) enum PluginCommand {
     Check(CheckArgs),
 }
 
+impl PluginCommand {
+    /// The output format asked for.
+    pub(crate) fn format(&self) -> Format {
+        match self {
+            PluginCommand::List(arguments) => arguments.format,
+            PluginCommand::Show(arguments) => arguments.format,
+            PluginCommand::Check(arguments) => arguments.format,
+        }
+    }
+}
+
 /// Arguments of `sfiu plugin list`.
 #[derive(Debug, Args)]
 pub(crate) struct ListArgs {
