@@ -198,11 +198,15 @@ fn permissions(out: &mut String, requirements: &Requirements) {
 
     let mut named: Vec<(&str, String, &[Provenance])> = Vec::new();
     for grant in &requirements.system_permissions {
-        named.push((
-            "System permission",
-            format!("`{}`", grant.name),
-            &grant.provenance,
-        ));
+        // A dangerous permission reaches beyond the integration's own data; the admin
+        // acknowledged it by name, and the runbook keeps that visible.
+        let kind = if sfiu_core::system_permission(&grant.name).is_some_and(|known| known.dangerous)
+        {
+            "System permission (dangerous, acknowledged)"
+        } else {
+            "System permission"
+        };
+        named.push((kind, format!("`{}`", grant.name), &grant.provenance));
     }
     for grant in &requirements.apex_classes {
         named.push(("Apex class", format!("`{}`", grant.name), &grant.provenance));

@@ -293,6 +293,36 @@ pub(crate) async fn prepare_with(
             ));
         }
     }
+    for grant in &validation.requirements.system_permissions {
+        if let Some(known) =
+            sfiu_core::system_permission(&grant.name).filter(|known| known.dangerous)
+            && spec.acknowledges(&grant.name)
+        {
+            findings.push(issue(
+                "SFIU-W109",
+                Severity::Warning,
+                "acknowledge_dangerous",
+                &format!(
+                    "`{}` ({}) reaches beyond this integration's data; it is granted because the spec acknowledges it",
+                    grant.name, known.label
+                ),
+                None,
+            ));
+        }
+    }
+    let unacknowledged = validation
+        .issues
+        .iter()
+        .any(|issue| issue.code == sfiu_core::codes::UNACKNOWLEDGED_DANGEROUS_PERMISSION);
+    if unacknowledged && integration.spec_path.is_none() {
+        findings.push(issue(
+            "SFIU-W110",
+            Severity::Warning,
+            "acknowledge_dangerous",
+            "dangerous permissions can be acknowledged only in a spec file",
+            Some("write a spec (`sfiu spec schema` gives its schema, docs/spec.md an example) with `acknowledge_dangerous = [...]` and run with `--spec`"),
+        ));
+    }
     findings.extend(ownership_findings(
         spec,
         &artifacts,
@@ -584,6 +614,57 @@ fn ownership_findings(
                 snapshot.other_holders.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
             ),
             Some("choose another `permission_set.name` (or integration id) in the spec"),
+        ));
+    }
+
+    // A user that holds another permission set of its own but not this integration's is
+    // most likely another integration's user: taking it over would mix two integrations.
+    if snapshot.observed.user.is_some() && !holds_it {
+        let others: Vec<String> = snapshot
+            .observed
+            .assignments
+            .iter()
+            .filter(|assignment| assignment.namespace.is_none())
+            .map(|assignment| format!("`{}`", assignment.permission_set))
+            .collect();
+        if !others.is_empty() {
+            findings.push(issue(
+                "SFIU-E106",
+                Severity::Error,
+                "user.username",
+                &format!(
+                    "the user `{username}` already holds {} and not `{}`; it looks like another integration's user",
+                    others.join(", "),
+                    spec.permission_set_name()
+                ),
+                Some("give each integration its own user (choose another username); if this user really is to move, remove its other permission sets first"),
+            ));
+        }
+    }
+    // An app that pre-authorises other permission sets but not this integration's belongs to
+    // another integration; no flag lets sfiu rewrite it.
+    if let Some(app) = &snapshot.observed.app
+        && !app.permission_sets.is_empty()
+        && !app
+            .permission_sets
+            .iter()
+            .any(|set| set.eq_ignore_ascii_case(&spec.permission_set_name()))
+    {
+        findings.push(issue(
+            "SFIU-E106",
+            Severity::Error,
+            "app.name",
+            &format!(
+                "the app `{}` pre-authorises {} and not `{}`; it belongs to another integration",
+                app.name,
+                app.permission_sets
+                    .iter()
+                    .map(|set| format!("`{set}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                spec.permission_set_name()
+            ),
+            Some("give this integration its own app name (`[app] name` in the spec)"),
         ));
     }
 

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use crate::integration::{self, IntegrationArgs};
 use crate::job::{self, JobArgs, Prepared, StepStatus};
 use crate::org::{self, Org, OrgArgs};
-use crate::output::{Format, Outcome, Printer, Tone};
+use crate::output::{Format, Outcome, Printer, Tone, with_hint};
 
 /// Arguments shared by the four commands.
 #[derive(Debug, Args)]
@@ -396,6 +396,23 @@ fn runbook(
     printer: &Printer,
 ) -> anyhow::Result<Outcome> {
     let certificate = prepared.artifacts.certificate()?;
+    // Without the integration's files the runbook would claim the key is held elsewhere and
+    // lose the fingerprint; the folder is the record of where the key lives.
+    if certificate.is_none()
+        && prepared
+            .app
+            .as_ref()
+            .is_some_and(|app| app.observed.has_certificate)
+    {
+        return Err(with_hint(
+            format!(
+                "`{}` holds no certificate for the app `{}`, so a runbook written here would be wrong",
+                prepared.artifacts.folder.display(),
+                prepared.desired.app.name
+            ),
+            "run `sfiu runbook` in the folder the setup ran in, or pass the same `--out`",
+        ));
+    }
     let app_kind = prepared
         .app
         .as_ref()

@@ -6,6 +6,10 @@
 //! certificate, and its policies with the pre-authorisation). sfiu chooses the consumer key
 //! itself on creation, as the Metadata API allows, so it never has to read it back; on
 //! updates the key is left out, because Salesforce treats it as immutable.
+//!
+//! It also holds the rule for which declared field grants can become field permission rows
+//! (describe the objects, skip missing and non-permissionable fields, keep formula fields
+//! read-only), because `apply` writes by it and the audit must judge drift by the same rule.
 
 use std::collections::BTreeSet;
 
@@ -484,5 +488,130 @@ mod tests {
         let names = metadata_scopes(&tokens);
         assert_eq!(names, vec!["Api".to_owned(), "RefreshToken".to_owned()]);
         assert_eq!(tokens_from_metadata(&names), tokens);
+    }
+}
+
+/// What an object's describe says about one of its fields, for field-level security.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FieldInfo {
+    /// Whether the field takes field-level security (required and system fields do not).
+    pub(crate) permissionable: bool,
+    /// Whether it is a formula field, which can only be read.
+    pub(crate) calculated: bool,
+}
+
+/// The most subrequests one Composite call carries.
+const COMPOSITE_LIMIT: usize = 25;
+
+/// Describes `objects` (one Composite call per 25) and indexes their fields by lower-case
+/// `Object.Field`. An object the org does not describe contributes no fields.
+pub(crate) async fn describe_fields(
+    session: &Session,
+    objects: &[String],
+) -> anyhow::Result<std::collections::BTreeMap<String, FieldInfo>> {
+    let mut info = std::collections::BTreeMap::new();
+    for chunk in objects.chunks(COMPOSITE_LIMIT) {
+        let subrequests = chunk
+            .iter()
+            .map(|object| {
+                sfiu_sf_client::CompositeSubrequest::new(
+                    "GET",
+                    session.data_path(&format!("sobjects/{object}/describe")),
+                    object.clone(),
+                )
+            })
+            .collect();
+        let request = sfiu_sf_client::CompositeRequest {
+            all_or_none: false,
+            collate_subrequests: None,
+            composite_request: subrequests,
+        };
+        let response = session
+            .composite(&request)
+            .await
+            .context("failed to describe the granted objects")?;
+        for answer in response.composite_response {
+            let Some(fields) = answer
+                .body
+                .get("fields")
+                .and_then(serde_json::Value::as_array)
+            else {
+                continue;
+            };
+            for field in fields {
+                let Some(name) = field.get("name").and_then(serde_json::Value::as_str) else {
+                    continue;
+                };
+                let flag = |key: &str| {
+                    field
+                        .get(key)
+                        .and_then(serde_json::Value::as_bool)
+                        .unwrap_or(false)
+                };
+                info.insert(
+                    format!("{}.{name}", answer.reference_id).to_ascii_lowercase(),
+                    FieldInfo {
+                        permissionable: flag("permissionable"),
+                        calculated: flag("calculated"),
+                    },
+                );
+            }
+        }
+    }
+    Ok(info)
+}
+
+/// How a declared field grant can land in the org, by the rule `apply` writes it with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FieldGrantFate {
+    /// The field is not in the org: no row.
+    Missing,
+    /// The field takes no field-level security (the object grant covers it): no row.
+    NotPermissionable,
+    /// A formula field asked to be edited: a read-only row.
+    ReadOnly,
+    /// A row with the declared access.
+    AsDeclared,
+}
+
+impl FieldGrantFate {
+    /// The access the row carries, or `None` when there is no row.
+    pub(crate) fn access(self, wanted: sfiu_core::FieldAccess) -> Option<sfiu_core::FieldAccess> {
+        match self {
+            Self::Missing | Self::NotPermissionable => None,
+            Self::ReadOnly => Some(sfiu_core::FieldAccess {
+                read: true,
+                edit: false,
+            }),
+            Self::AsDeclared => Some(wanted),
+        }
+    }
+
+    /// Why the row differs from the declared grant, in one sentence (`None`: it does not).
+    pub(crate) fn note(self, field: &str) -> Option<String> {
+        match self {
+            Self::Missing => Some(format!(
+                "`{field}` does not exist in the org; its field grant was skipped"
+            )),
+            Self::NotPermissionable => Some(format!(
+                "`{field}` takes no field-level security (required or system field); the object grant covers it"
+            )),
+            Self::ReadOnly => Some(format!("`{field}` is a formula field; granted read only")),
+            Self::AsDeclared => None,
+        }
+    }
+}
+
+/// What becomes of the declared grant `wanted` on `field`, given the describe `info`.
+pub(crate) fn field_grant_fate(
+    field: &str,
+    wanted: sfiu_core::FieldAccess,
+    info: &std::collections::BTreeMap<String, FieldInfo>,
+) -> FieldGrantFate {
+    match info.get(&field.to_ascii_lowercase()) {
+        None => FieldGrantFate::Missing,
+        Some(info) if !info.permissionable => FieldGrantFate::NotPermissionable,
+        Some(info) if info.calculated && wanted.edit => FieldGrantFate::ReadOnly,
+        Some(_) => FieldGrantFate::AsDeclared,
     }
 }

@@ -8,18 +8,25 @@
 //! the user's profile flags, the app row). Every query is filtered by the integration's
 //! user, permission set or app, so the cost follows the integration's own grants and never
 //! the size of the org.
+//!
+//! Two findings are read as deliberate revokes rather than drift: a deactivated user and the
+//! integration's own permission set taken off its user are what the runbook tells an admin
+//! to do to cut access at once, so `--fix` leaves them alone unless asked to restore access.
+//! Field grants that `apply` could not write (the field is missing or takes no field-level
+//! security) are judged by the same rule `apply` writes by, and become notes, not drift.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context as _;
 use serde::Serialize;
 use serde_json::Value;
-use sfiu_core::{Action, Operation, Resource, Value as PlanValue};
+use sfiu_core::{Action, FieldAccess, Operation, Plan, Resource, Value as PlanValue};
 use sfiu_sf_client::{CompositeSubresponse, Session};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::Prepared;
+use super::app::{self, FieldGrantFate, FieldInfo};
+use super::{Prepared, rotate};
 use super::observe::{query_subrequest, records, run_queries, soql_string};
 
 /// Users that have not logged in for this many days look abandoned.
@@ -43,7 +50,14 @@ pub(crate) struct Finding {
     pub(crate) fix: String,
     /// Whether `sfiu audit --fix` repairs it.
     pub(crate) fixable: bool,
+    /// Whether it looks like an admin cut the integration's access on purpose (user
+    /// deactivated, or its permission set taken away): `--fix` restores it only with
+    /// `--restore-access`.
+    pub(crate) looks_like_revoke: bool,
 }
+
+/// Why `--fix` leaves a revoke finding alone.
+pub(crate) const REVOKE_KEPT: &str = "not fixed: looks like a deliberate revoke";
 
 /// Repairs the plan cannot express, done by `--fix` around the plan's execution.
 #[derive(Debug, Clone, Default)]
@@ -84,6 +98,9 @@ pub(crate) struct Audit {
     pub(crate) findings: Vec<Finding>,
     /// Repairs outside the plan.
     pub(crate) repairs: Repairs,
+    /// Declared grants the org cannot hold as declared, by the rule `apply` writes by; they
+    /// are not drift.
+    pub(crate) notes: Vec<String>,
 }
 
 /// When and by whom a row was last changed.
@@ -105,6 +122,11 @@ pub(crate) struct AuditRead {
     profile: Option<(String, bool)>,
     /// When the user's password was last set, where the org exposes it.
     password_changed: Option<String>,
+    /// The describe of the objects whose declared field grants have no matching row.
+    field_info: BTreeMap<String, FieldInfo>,
+    /// An app named as the integration's rotation overlap app that pre-authorises its
+    /// permission set while no rotation is under way: `(name, modified)`.
+    extra_app: Option<(String, Modified)>,
 }
 
 fn text(record: &Value, path: &str) -> Option<String> {
@@ -307,6 +329,7 @@ impl Collector<'_> {
             by: modified.by,
             fix,
             fixable: true,
+            looks_like_revoke: false,
         });
     }
 

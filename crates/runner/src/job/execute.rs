@@ -725,7 +725,7 @@ impl Run<'_> {
 
     /// Describes the objects whose fields are granted, when field rows are to be written, so
     /// only permissionable fields get a row and formula fields stay read-only.
-    async fn describe_granted_fields(&mut self) -> anyhow::Result<BTreeMap<String, (bool, bool)>> {
+    async fn describe_granted_fields(&mut self) -> anyhow::Result<BTreeMap<String, app::FieldInfo>> {
         let prepared = self.prepared;
         let mut objects: Vec<String> = actions(prepared, Step::PermissionSet)
             .filter(|action| matches!(action.operation, Operation::Create | Operation::Update))
@@ -741,50 +741,7 @@ impl Run<'_> {
         if objects.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let session = &self.org.session;
-        let subrequests = objects
-            .iter()
-            .map(|object| {
-                CompositeSubrequest::new(
-                    "GET",
-                    session.data_path(&format!("sobjects/{object}/describe")),
-                    object.clone(),
-                )
-            })
-            .collect();
-        let request = CompositeRequest {
-            all_or_none: false,
-            collate_subrequests: None,
-            composite_request: subrequests,
-        };
-        let response = session
-            .composite(&request)
-            .await
-            .context("failed to describe the granted objects")?;
-        let mut info = BTreeMap::new();
-        for answer in response.composite_response {
-            let Some(fields) = answer.body.get("fields").and_then(Value::as_array) else {
-                continue;
-            };
-            for field in fields {
-                let Some(name) = field.get("name").and_then(Value::as_str) else {
-                    continue;
-                };
-                let permissionable = field
-                    .get("permissionable")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false);
-                let calculated = field
-                    .get("calculated")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false);
-                info.insert(
-                    format!("{}.{name}", answer.reference_id).to_ascii_lowercase(),
-                    (permissionable, calculated),
-                );
-            }
-        }
-        Ok(info)
+        app::describe_fields(&self.org.session, &objects).await
     }
 
     /// The access a field row may carry, or `None` (with a warning) when the field takes no
@@ -793,32 +750,11 @@ impl Run<'_> {
         &mut self,
         field: &str,
         wanted: FieldAccess,
-        info: &BTreeMap<String, (bool, bool)>,
+        info: &BTreeMap<String, app::FieldInfo>,
     ) -> Option<FieldAccess> {
-        match info.get(&field.to_ascii_lowercase()) {
-            None => {
-                self.execution.warnings.push(format!(
-                    "`{field}` does not exist in the org; its field grant was skipped"
-                ));
-                None
-            }
-            Some((false, _)) => {
-                self.execution.warnings.push(format!(
-                    "`{field}` takes no field-level security (required or system field); the object grant covers it"
-                ));
-                None
-            }
-            Some((true, true)) if wanted.edit => {
-                self.execution
-                    .warnings
-                    .push(format!("`{field}` is a formula field; granted read only"));
-                Some(FieldAccess {
-                    read: true,
-                    edit: false,
-                })
-            }
-            Some(_) => Some(wanted),
-        }
+        let fate = app::field_grant_fate(field, wanted, info);
+        self.execution.warnings.extend(fate.note(field));
+        fate.access(wanted)
     }
 
     /// The key and certificate: made now when the spec asks sfiu to generate them.
