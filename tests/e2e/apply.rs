@@ -653,3 +653,61 @@ fn invalid_spec_lists_every_issue_and_writes_nothing() {
     );
     cx.assert_unchanged_since(&before, "a bad spec");
 }
+
+#[test]
+fn apply_from_a_folder_without_the_key_refuses_to_replace_the_certificate() {
+    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    cx.run_setup("apply", &[]).assert_code(0);
+    let before = cx.written_state();
+    let elsewhere = cx.path().join("elsewhere").display().to_string();
+    let output = cx.run_org(&[
+        "apply",
+        "--plugin",
+        "hubspot",
+        "--username",
+        cx.username(),
+        "--out",
+        &elsewhere,
+    ]);
+    output.assert_code(1);
+    assert!(output.stderr.contains("SFIU-E105"), "{}", output.block());
+    cx.assert_unchanged_since(&before, "apply from a folder without the key");
+    // The original folder still logs in.
+    cx.run_setup("verify", &[]).assert_code(0);
+}
+
+#[test]
+fn a_second_integration_cannot_take_over_the_first_ones_user() {
+    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    cx.run_setup("apply", &[]).assert_code(0);
+    let before = cx.written_state();
+    let spec = cx.write_file(
+        "gong.toml",
+        &format!(
+            "id = \"gong\"\nacknowledge_dangerous = [\"PermissionsViewAllUsers\"]\n\
+             [plugin]\nid = \"gong\"\npreset = \"standard\"\n\
+             [user]\nusername = \"{0}\"\nemail = \"{0}\"\n",
+            cx.username()
+        ),
+    );
+    let out = cx.out_dir().display().to_string();
+    let spec = spec.display().to_string();
+    let output = cx.run_org(&["apply", "--spec", &spec, "--out", &out]);
+    output.assert_code(1);
+    assert!(
+        output.stderr.contains("SFIU-E106") && output.stderr.contains("another integration's user"),
+        "{}",
+        output.block()
+    );
+    cx.assert_unchanged_since(&before, "a second integration on the same user");
+}
+
+#[test]
+fn a_missing_certificate_file_is_refused_before_any_write() {
+    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    let before = cx.written_state();
+    let output = cx.run_setup("apply", &["--certificate", "nope.pem"]);
+    output.assert_code(1);
+    assert!(output.stderr.contains("SFIU-E107"), "{}", output.block());
+    cx.assert_unchanged_since(&before, "apply with a missing certificate file");
+}

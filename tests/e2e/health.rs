@@ -87,9 +87,10 @@ fn kinds(output: &Output) -> Vec<String> {
         .collect()
 }
 
-/// Audits, expecting exactly `expected`, then fixes and expects a clean audit.
+/// Audits, expecting exactly `expected`, then fixes (with `fix_flags` after `--fix`) and
+/// expects a clean audit.
 #[track_caller]
-fn expect_drift_then_fix(cx: &TestContext, user: &str, expected: &str) {
+fn expect_drift_then_fix(cx: &TestContext, user: &str, expected: &str, fix_flags: &[&str]) {
     let found = audit(cx, user, &[]);
     found.assert_code(1);
     assert_eq!(kinds(&found), vec![expected.to_owned()], "{}", found.stdout);
@@ -97,7 +98,9 @@ fn expect_drift_then_fix(cx: &TestContext, user: &str, expected: &str) {
     assert!(finding["fix"].as_str().is_some_and(|fix| !fix.is_empty()));
     assert!(finding["where"].as_str().is_some_and(|at| !at.is_empty()));
 
-    let fixed = audit(cx, user, &["--fix"]);
+    let mut flags = vec!["--fix"];
+    flags.extend_from_slice(fix_flags);
+    let fixed = audit(cx, user, &flags);
     fixed.assert_code(0);
     let result = &fixed.json()["integrations"][0];
     assert_eq!(result["after_fix"], json!([]));
@@ -110,7 +113,47 @@ fn expect_drift_then_fix(cx: &TestContext, user: &str, expected: &str) {
     cx.assert_no_secrets(&fixed.all());
 }
 
+/// Plain `--fix` leaves a revoke finding alone: exit 1, the finding marked as kept, with the
+/// command that would restore it.
+#[track_caller]
+fn expect_revoke_kept(cx: &TestContext, user: &str, expected: &str) {
+    let fixed = audit(cx, user, &["--fix"]);
+    fixed.assert_code(1);
+    assert_eq!(kinds(&fixed), vec![expected.to_owned()], "{}", fixed.stdout);
+    let finding = &fixed.json()["integrations"][0]["findings"][0];
+    assert_eq!(finding["looks_like_revoke"], true, "{finding}");
+    assert_eq!(finding["fixable"], false);
+    assert_eq!(finding["fixed"], false);
+    assert_eq!(
+        finding["not_fixed"],
+        "not fixed: looks like a deliberate revoke"
+    );
+    assert!(
+        finding["fix"]
+            .as_str()
+            .unwrap()
+            .contains("`sfiu audit --fix --restore-access`"),
+        "{finding}"
+    );
+    let human = setup(cx, user, &["audit", "--fix"], &[]);
+    human.assert_code(1);
+    assert!(
+        human
+            .stdout
+            .contains("now:  not fixed: looks like a deliberate revoke"),
+        "{}",
+        human.block()
+    );
+    assert!(!human.stderr.contains("no drift"), "{}", human.block());
+}
+
 fn app_metadata(cx: &TestContext, user: &str, admin_approved: bool) -> sfiu_sf_client::Metadata {
+    connected_app(cx, user, admin_approved).to_metadata()
+}
+
+/// The integration's Connected App as sfiu saves it, except for the approval and without a
+/// pre-authorised permission set.
+fn connected_app(cx: &TestContext, user: &str, admin_approved: bool) -> ConnectedApp {
     let certificate =
         sfiu_jwt::Certificate::from_file(cx.integration_dir().join("certificate.pem")).unwrap();
     ConnectedApp {
@@ -133,7 +176,6 @@ fn app_metadata(cx: &TestContext, user: &str, admin_approved: bool) -> sfiu_sf_c
         permission_set_names: Vec::new(),
         profile_names: Vec::new(),
     }
-    .to_metadata()
 }
 
 #[test]
@@ -171,7 +213,7 @@ fn audit_reports_each_drift_alone_and_fix_restores_it() {
     assert!(finding["what"].as_str().unwrap().contains("Case"));
     assert!(finding["since"].is_string(), "{finding}");
     assert!(finding["by"].as_str().unwrap().starts_with("admin@"));
-    expect_drift_then_fix(&cx, &user, "grant-added");
+    expect_drift_then_fix(&cx, &user, "grant-added", &[]);
 
     // A declared grant removed.
     let row = id_of(
@@ -184,7 +226,7 @@ fn audit_reports_each_drift_alone_and_fix_restores_it() {
     cx.runtime()
         .block_on(session.delete("ObjectPermissions", &row))
         .unwrap();
-    expect_drift_then_fix(&cx, &user, "grant-removed");
+    expect_drift_then_fix(&cx, &user, "grant-removed", &[]);
 
     // Another permission set assigned to the integration user.
     let extra = cx
@@ -262,7 +304,7 @@ fn audit_reports_each_drift_alone_and_fix_restores_it() {
             cx.org().admin_username()
         )])
     );
-    expect_drift_then_fix(&cx, &user, "permission-set-shared");
+    expect_drift_then_fix(&cx, &user, "permission-set-shared", &[]);
 
     // The user moved to a profile that allows interactive login.
     let standard = id_of(
@@ -273,13 +315,73 @@ fn audit_reports_each_drift_alone_and_fix_restores_it() {
     cx.runtime()
         .block_on(session.update("User", &user_id, &json!({"ProfileId": standard})))
         .unwrap();
-    expect_drift_then_fix(&cx, &user, "interactive-login");
+    expect_drift_then_fix(&cx, &user, "interactive-login", &[]);
 
-    // The user deactivated.
+    // The user deactivated, as the runbook tells an admin to cut access in an incident:
+    // plain `--fix` keeps it (and still fixes the rest), only `--restore-access` undoes it.
     cx.runtime()
         .block_on(session.update("User", &user_id, &json!({"IsActive": false})))
         .unwrap();
-    expect_drift_then_fix(&cx, &user, "user-inactive");
+    let is_active = || {
+        query(
+            &cx,
+            &session,
+            &format!("SELECT IsActive FROM User WHERE Id = '{user_id}'"),
+        )[0]["IsActive"]
+            .clone()
+    };
+    expect_revoke_kept(&cx, &user, "user-inactive");
+    assert_eq!(is_active(), false);
+    cx.runtime()
+        .block_on(session.create(
+            "ObjectPermissions",
+            &json!({"ParentId": set_id, "SobjectType": "Case", "PermissionsRead": true}),
+        ))
+        .unwrap();
+    let fixed = audit(&cx, &user, &["--fix"]);
+    fixed.assert_code(1);
+    let result = &fixed.json()["integrations"][0];
+    assert_eq!(result["fix_applied"], true, "{}", fixed.block());
+    assert_eq!(kinds(&fixed), ["user-inactive", "grant-added"]);
+    assert_eq!(result["findings"][0]["fixed"], false);
+    assert_eq!(result["findings"][1]["fixed"], true);
+    assert_eq!(result["after_fix"][0]["kind"], "user-inactive", "{result}");
+    assert_eq!(is_active(), false);
+    expect_drift_then_fix(&cx, &user, "user-inactive", &["--restore-access"]);
+    assert_eq!(is_active(), true);
+
+    // The integration's permission set taken off its user: kept the same way.
+    let assignment = id_of(
+        &cx,
+        &session,
+        &format!(
+            "SELECT Id FROM PermissionSetAssignment WHERE PermissionSet.Name = '{PERMISSION_SET}' AND AssigneeId = '{user_id}'"
+        ),
+    );
+    cx.runtime()
+        .block_on(session.delete("PermissionSetAssignment", &assignment))
+        .unwrap();
+    let holders = || {
+        query(
+            &cx,
+            &session,
+            &format!(
+                "SELECT Id FROM PermissionSetAssignment WHERE PermissionSet.Name = '{PERMISSION_SET}'"
+            ),
+        )
+        .len()
+    };
+    expect_revoke_kept(&cx, &user, "assignment-removed");
+    assert_eq!(holders(), 0);
+    let all = cx.run_org(&[
+        "audit", "--all", "--fix", "--format", "json", "--out", "out",
+    ]);
+    all.assert_code(1);
+    assert_eq!(holders(), 0);
+    expect_drift_then_fix(&cx, &user, "assignment-removed", &["--restore-access"]);
+    assert_eq!(holders(), 1);
+    // `--restore-access` means nothing without `--fix`.
+    audit(&cx, &user, &["--restore-access"]).assert_code(2);
 
     // The app no longer admin-approved nor pre-authorised through the permission set.
     let results = cx
@@ -287,7 +389,31 @@ fn audit_reports_each_drift_alone_and_fix_restores_it() {
         .block_on(session.upsert_metadata(&[app_metadata(&cx, &user, false)]))
         .unwrap();
     assert!(results[0].success, "{results:?}");
-    expect_drift_then_fix(&cx, &user, "app-pre-authorisation");
+    expect_drift_then_fix(&cx, &user, "app-pre-authorisation", &[]);
+
+    // An app under the rotation's other name that lets the integration user in while no
+    // rotation is under way is a second door: reported, not fixed, until it is deleted.
+    let mut extra = connected_app(&cx, &user, true);
+    extra.full_name = "Hubspot_Integration_Rotated".to_owned();
+    extra.permission_set_names = vec![PERMISSION_SET.to_owned()];
+    let extra = extra.to_metadata();
+    let results = cx
+        .runtime()
+        .block_on(session.upsert_metadata(&[extra]))
+        .unwrap();
+    assert!(results[0].success, "{results:?}");
+    let found = audit(&cx, &user, &[]);
+    found.assert_code(1);
+    assert_eq!(kinds(&found), ["extra-app"], "{}", found.stdout);
+    let finding = &found.json()["integrations"][0]["findings"][0];
+    assert_eq!(finding["where"], "app `Hubspot_Integration_Rotated`");
+    assert_eq!(finding["fixable"], false);
+    assert!(finding["fix"].as_str().unwrap().contains("delete the app"));
+    audit(&cx, &user, &["--fix"]).assert_code(1);
+    cx.runtime()
+        .block_on(session.delete_metadata("ConnectedApp", &["Hubspot_Integration_Rotated"]))
+        .unwrap();
+    audit(&cx, &user, &[]).assert_code(0);
 
     // `--all` finds the integration through its runbook, and a permission set that says it
     // is managed by sfiu but has no runbook here is reported as not auditable.
@@ -314,6 +440,110 @@ fn audit_reports_each_drift_alone_and_fix_restores_it() {
     expiring.assert_code(1);
     assert_eq!(kinds(&expiring), vec!["certificate-expiring".to_owned()]);
     audit(&cx, &user, &[]).assert_code(0);
+}
+
+#[test]
+fn audit_all_fix_keeps_acknowledgements_notes_unwritable_fields_and_admits_gaps() {
+    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    let out = cx.out_dir().display().to_string();
+    let spec = cx.write_file(
+        "gong.toml",
+        "id = \"gong\"\nacknowledge_dangerous = [\"PermissionsViewAllUsers\"]\n\
+         [plugin]\nid = \"gong\"\npreset = \"standard\"\n\
+         [user]\nusername = \"integration-gong-audit@acme.example\"\n\
+         email = \"integration-gong@acme.example\"\n",
+    );
+    let spec = spec.display().to_string();
+    let gong = |command: &[&str]| {
+        let mut arguments: Vec<String> = command.iter().map(|a| (*a).to_owned()).collect();
+        arguments.extend([
+            "--spec".to_owned(),
+            spec.clone(),
+            "--out".to_owned(),
+            out.clone(),
+        ]);
+        arguments.extend(cx.org_flags());
+        cx.run(&arguments)
+    };
+    gong(&["apply"]).assert_code(0);
+
+    // Field grants apply could not write (no such field, or no field-level security) are
+    // notes, not drift: a fresh setup audits clean.
+    let clean = gong(&["audit", "--format", "json"]);
+    clean.assert_code(0);
+    let result = &clean.json()["integrations"][0];
+    assert_eq!(result["findings"], json!([]), "{result}");
+    let notes: Vec<&str> = result["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|note| note.as_str().unwrap())
+        .collect();
+    assert!(
+        notes.contains(
+            &"`Account.Id` takes no field-level security (required or system field); the object grant covers it"
+        ),
+        "{notes:?}"
+    );
+    let human = gong(&["audit"]);
+    human.assert_code(0);
+    assert!(
+        human.stdout.contains("  note: `Account.Id`"),
+        "{}",
+        human.block()
+    );
+    assert!(human.stderr.contains("no drift"), "{}", human.block());
+
+    // `--all --fix` declares from the runbook, whose dangerous permission was acknowledged
+    // when it was applied.
+    let session = admin(&cx);
+    let set_id = id_of(
+        &cx,
+        &session,
+        "SELECT Id FROM PermissionSet WHERE Name = 'Gong_Integration'",
+    );
+    cx.runtime()
+        .block_on(session.create(
+            "ObjectPermissions",
+            &json!({"ParentId": set_id, "SobjectType": "Case", "PermissionsRead": true}),
+        ))
+        .unwrap();
+    let fixed = cx.run_org(&["audit", "--all", "--fix", "--format", "json", "--out", &out]);
+    fixed.assert_code(0);
+    assert_eq!(fixed.json()["complete"], true, "{}", fixed.block());
+    assert_eq!(fixed.json()["drift"], true);
+    assert_eq!(fixed.json()["integrations"][0]["after_fix"], json!([]));
+
+    // An integration that cannot be audited leaves the result unknown, never "no drift".
+    let user = username("incomplete");
+    setup(&cx, &user, &["apply"], &[]).assert_code(0);
+    let runbook_path = cx.out_dir().join("hubspot").join("runbook.json");
+    let mut runbook: Value = serde_json::from_str(&cx.read_file(&runbook_path)).unwrap();
+    runbook["requirements"]["apex_classes"] = json!([{"name": "Missing_Class", "provenance": []}]);
+    fs_err::write(&runbook_path, runbook.to_string()).unwrap();
+    let partial = cx.run_org(&["audit", "--all", "--fix", "--format", "json", "--out", &out]);
+    partial.assert_code(2);
+    let report = partial.json();
+    assert_eq!(report["complete"], false, "{report}");
+    assert_eq!(report["not_audited"], json!(["hubspot"]));
+    assert_eq!(report["drift"], Value::Null);
+    assert_eq!(report["integrations"][0]["drift"], false);
+    assert_eq!(report["integrations"][1]["drift"], Value::Null);
+    let human = cx.run_org(&["audit", "--all", "--fix", "--out", &out]);
+    human.assert_code(2);
+    assert!(
+        human.stderr.contains("could not audit `hubspot`"),
+        "{}",
+        human.block()
+    );
+    assert!(!human.stderr.contains("no drift"), "{}", human.block());
+    assert!(
+        human
+            .stderr
+            .contains("the audit is incomplete: 1 integration(s) could not be audited (`hubspot`)"),
+        "{}",
+        human.block()
+    );
 }
 
 #[test]
@@ -491,8 +721,15 @@ fn rotation_overlaps_finishes_and_survives_interruptions() {
     assert_eq!(report["old_login"], true);
     assert_eq!(rotation_stage(&cx), "verified");
 
-    // Both logins work during the overlap.
+    // Both logins work during the overlap; the new key waits in a folder only its owner
+    // can open.
     let staged = folder.join("rotation");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs_err::metadata(&staged).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+    }
     let new_consumer_key = fs_err::read_to_string(staged.join("consumer-key.txt")).unwrap();
     login(&cx, &user, &old_consumer_key, &old_key).unwrap();
     login(

@@ -430,7 +430,7 @@ fn how_to(out: &mut String, runbook: &Runbook) {
     );
     let _ = writeln!(
         out,
-        "- **Revoke access at once:** deactivate the user `{}` (Setup > Users), or remove the permission set `{}` from it; the app's pre-authorisation then no longer applies.",
+        "- **Revoke access at once:** deactivate the user `{}` (Setup > Users), or remove the permission set `{}` from it; the app's pre-authorisation then no longer applies; `sfiu audit --fix` leaves a revoke in place unless given `--restore-access`.",
         runbook.user.username, runbook.permission_set.name
     );
     let _ = writeln!(

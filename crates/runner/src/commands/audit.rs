@@ -6,6 +6,10 @@
 //! last apply, so its requirements are the declared state. Permission sets in the org whose
 //! description says they are managed by sfiu but that no runbook covers are listed too, as
 //! integrations that cannot be audited from here.
+//!
+//! `--fix` restores everything except what looks like a deliberate revoke (the user
+//! deactivated, or the integration's permission set taken off it): the runbook tells admins
+//! to cut access that way in an incident, so re-opening it takes `--restore-access`.
 
 use anyhow::Context as _;
 use clap::Args;
@@ -44,9 +48,16 @@ pub(crate) struct AuditArgs {
     )]
     pub(crate) days: u32,
 
-    /// Show the plan that undoes the drift, then apply it and audit again.
+    /// Show the plan that undoes the drift, then apply it and audit again. A deactivated
+    /// integration user and its permission set taken off it look like a deliberate revoke
+    /// and are left alone (see `--restore-access`).
     #[arg(long)]
     pub(crate) fix: bool,
+
+    /// With `--fix`, also undo what looks like a deliberate revoke: activate the integration
+    /// user again and assign it its permission set again, re-opening the integration's access.
+    #[arg(long, requires = "fix")]
+    pub(crate) restore_access: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -70,6 +81,7 @@ struct Result {
     findings: Vec<Finding>,
     fix_plan: Vec<String>,
     fixed: Option<Vec<Finding>>,
+    notes: Vec<String>,
     error: Option<String>,
 }
 
@@ -116,6 +128,7 @@ async fn run_async(arguments: &AuditArgs, printer: &Printer) -> anyhow::Result<O
                 findings: Vec::new(),
                 fix_plan: Vec::new(),
                 fixed: None,
+                notes: Vec::new(),
                 error: Some(format!("{error:#}")),
             }),
         }
@@ -173,7 +186,7 @@ async fn audit_one(
     };
     let spec = target.integration.spec.clone();
     let recorded = target.recorded;
-    let prepared = prepare(org, target.integration, recorded.as_ref(), &arguments.job).await?;
+    let mut prepared = prepare(org, target.integration, recorded.as_ref(), &arguments.job).await?;
     if let Some(org_id) = &target.org_id
         && !prepared.snapshot.facts.org_id.eq_ignore_ascii_case(org_id)
     {
@@ -184,7 +197,14 @@ async fn audit_one(
         return Ok(None);
     }
     let now = OffsetDateTime::now_utc();
-    let found = run_audit(org, &prepared, arguments.days, now, from_runbook).await?;
+    let restore_access = arguments.restore_access;
+    let found = run_audit(org, &prepared, arguments, now, from_runbook).await?;
+    let kept_revoke = audit::plan_for_fix(
+        &mut prepared.plan,
+        &found,
+        &prepared.desired.permission_set.name,
+        restore_access,
+    );
     let mut result = Result {
         id: spec.id.clone(),
         username: prepared.desired.user.username.clone(),
@@ -194,6 +214,7 @@ async fn audit_one(
         findings: found.findings.clone(),
         fix_plan: fix_plan(&prepared, &found),
         fixed: None,
+        notes: found.notes.clone(),
         error: None,
     };
     if !arguments.fix || !found.findings.iter().any(|finding| finding.fixable) {
@@ -211,12 +232,13 @@ async fn audit_one(
         prepared,
         &found,
         recorded.as_ref(),
-        &arguments.job,
+        arguments,
+        kept_revoke,
         printer,
     )
     .await?;
     let prepared = prepare(org, prepared.integration, recorded.as_ref(), &arguments.job).await?;
-    let after = run_audit(org, &prepared, arguments.days, now, from_runbook).await?;
+    let after = run_audit(org, &prepared, arguments, now, from_runbook).await?;
     result.fixed = Some(after.findings);
     Ok(Some(result))
 }
@@ -224,12 +246,18 @@ async fn audit_one(
 async fn run_audit(
     org: &Org,
     prepared: &Prepared,
-    days: u32,
+    arguments: &AuditArgs,
     now: OffsetDateTime,
     from_runbook: bool,
 ) -> anyhow::Result<Audit> {
     let read = audit::read(&org.session, prepared).await?;
-    let mut found = audit::findings(prepared, &read, days, now);
+    let mut found = audit::findings(
+        prepared,
+        &read,
+        arguments.days,
+        now,
+        arguments.restore_access,
+    );
     // A runbook records the user's username and e-mail, not its names and locale, so those
     // fields are not declared and cannot drift.
     if from_runbook {
@@ -256,15 +284,19 @@ fn fix_plan(prepared: &Prepared, found: &Audit) -> Vec<String> {
     lines
 }
 
-/// Applies the repairs and the plan; returns the state it worked from.
+/// Applies the repairs and the plan (already stripped by [`audit::plan_for_fix`]); returns
+/// the state it worked from. `kept_revoke` says the integration's access stays cut, so its
+/// login test is expected to fail.
 async fn fix(
     org: &Org,
     prepared: Prepared,
     found: &Audit,
     recorded: Option<&Requirements>,
-    job: &JobArgs,
+    arguments: &AuditArgs,
+    kept_revoke: bool,
     printer: &Printer,
 ) -> anyhow::Result<Prepared> {
+    let job = &arguments.job;
     let session = &org.session;
     let repairs = &found.repairs;
     // The profile first: the plan refuses a user that sits on another licence.
@@ -273,7 +305,14 @@ async fn fix(
             .update("User", user_id, &json!({ "ProfileId": profile_id }))
             .await
             .context("failed to move the user back to the API-only profile")?;
-        prepare(org, prepared.integration, recorded, job).await?
+        let mut prepared = prepare(org, prepared.integration, recorded, job).await?;
+        audit::plan_for_fix(
+            &mut prepared.plan,
+            found,
+            &prepared.desired.permission_set.name,
+            arguments.restore_access,
+        );
+        prepared
     } else {
         prepared
     };
@@ -288,8 +327,19 @@ async fn fix(
     }
 
     let execution = job::execute(org, &prepared, job, &|_, _, _| {}).await;
-    if let Some(error) = execution.error {
-        return Err(error.context("the fix stopped; run `sfiu audit --fix` again to finish"));
+    let login_failed = execution.steps.iter().any(|outcome| {
+        outcome.step == sfiu_core::Step::LoginTest && outcome.status == job::StepStatus::Failed
+    });
+    match execution.error {
+        // The login test is the last step: everything else was restored, and a user whose
+        // access stays revoked cannot log in.
+        Some(error) if kept_revoke && login_failed => printer.warn(format!(
+            "the login test failed, as it must while the integration's access stays revoked ({error:#})"
+        )),
+        Some(error) => {
+            return Err(error.context("the fix stopped; run `sfiu audit --fix` again to finish"));
+        }
+        None => {}
     }
     for warning in &execution.warnings {
         printer.warn(warning);
@@ -439,6 +489,16 @@ fn integration_from_runbook(
         )
     })?;
     spec.app.contact_email = runbook.app.contact_email.clone();
+    // The recorded requirements passed validation when they were applied, dangerous
+    // permissions included, so those stand acknowledged.
+    spec.acknowledge_dangerous = runbook
+        .requirements
+        .system_permissions
+        .iter()
+        .filter_map(|grant| sfiu_core::system_permission(&grant.name))
+        .filter(|permission| permission.dangerous)
+        .map(|permission| permission.api_name.to_owned())
+        .collect();
     Ok(Integration {
         spec,
         plugin: None,
@@ -463,11 +523,15 @@ fn is_fixed(finding: &Finding, after: Option<&Vec<Finding>>) -> bool {
     })
 }
 
-/// A finding as JSON with `fixed`: whether `--fix` ran and removed it.
-fn found_json(finding: &Finding, after: Option<&Vec<Finding>>) -> Value {
+/// A finding as JSON with `fixed`: whether `--fix` ran and removed it; with `fixing`, a
+/// revoke `--fix` kept carries `not_fixed` saying so.
+fn found_json(finding: &Finding, after: Option<&Vec<Finding>>, fixing: bool) -> Value {
     let mut value = finding_json(finding);
     if let Value::Object(map) = &mut value {
         map.insert("fixed".to_owned(), json!(is_fixed(finding, after)));
+        if fixing && finding.looks_like_revoke && !finding.fixable {
+            map.insert("not_fixed".to_owned(), json!(audit::REVOKE_KEPT));
+        }
     }
     value
 }
@@ -479,6 +543,11 @@ fn print(
     results: &[Result],
     unrecorded: &[String],
 ) {
+    let not_audited: Vec<&str> = results
+        .iter()
+        .filter(|result| result.error.is_some())
+        .map(|result| result.id.as_str())
+        .collect();
     if arguments.format == Format::Json {
         let integrations: Vec<Value> = results
             .iter()
@@ -489,20 +558,32 @@ fn print(
                     "permission_set": result.permission_set,
                     "app": result.app,
                     "declared_by": result.source,
-                    "drift": !result.findings.is_empty(),
-                    "findings": result.findings.iter().map(|finding| found_json(finding, result.fixed.as_ref())).collect::<Vec<_>>(),
+                    "drift": result.error.is_none().then_some(!result.findings.is_empty()),
+                    "findings": result.findings.iter().map(|finding| found_json(finding, result.fixed.as_ref(), arguments.fix)).collect::<Vec<_>>(),
                     "fix_applied": result.fixed.is_some(),
                     "fix_plan": result.fix_plan,
                     "after_fix": result.fixed.as_ref().map(|after| after.iter().map(finding_json).collect::<Vec<_>>()),
+                    "notes": result.notes,
                     "error": result.error,
                 })
             })
             .collect();
+        let drift =
+            results.iter().any(|result| !result.findings.is_empty()) || !unrecorded.is_empty();
+        // Drift found anywhere is drift; none found while some integration went unaudited is
+        // unknown, not "no drift".
+        let drift = if drift || not_audited.is_empty() {
+            Value::Bool(drift)
+        } else {
+            Value::Null
+        };
         printer.json(&json!({
             "format_version": 1,
             "command": "audit",
             "days": arguments.days,
-            "drift": results.iter().any(|result| !result.findings.is_empty()) || !unrecorded.is_empty(),
+            "complete": not_audited.is_empty(),
+            "not_audited": not_audited,
+            "drift": drift,
             "integrations": integrations,
             "unrecorded_permission_sets": unrecorded,
             "round_trips": org.client.round_trips(),
@@ -533,14 +614,17 @@ fn print(
             "{} (user `{}`, permission set `{}`, app `{}`): {count}",
             result.id, result.username, result.permission_set, result.app,
         ));
-        print_table(printer, &result.findings, after);
+        print_table(printer, &result.findings, after, arguments.fix);
+        for note in &result.notes {
+            printer.data(format!("  note: {note}"));
+        }
         if let Some(after) = after {
             if after.is_empty() {
                 printer.data("after the fix: no drift left");
                 printer.success(format!("`{}` restored: no drift left", result.id));
             } else {
                 printer.data(format!("after the fix: {} finding(s) left", after.len()));
-                print_table(printer, after, None);
+                print_table(printer, after, None, false);
             }
         }
     }
@@ -551,14 +635,29 @@ fn print(
         ));
     }
     printer.status(format!("{} HTTP round trips", org.client.round_trips()));
-    if results.iter().all(|result| result.findings.is_empty()) && unrecorded.is_empty() {
+    if !not_audited.is_empty() {
+        printer.warn(format!(
+            "the audit is incomplete: {} integration(s) could not be audited ({}), so drift there is unknown",
+            not_audited.len(),
+            not_audited
+                .iter()
+                .map(|id| format!("`{id}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    } else if results.iter().all(|result| result.findings.is_empty()) && unrecorded.is_empty() {
         printer.success("no drift: the org matches the declared state");
     }
 }
 
 /// The findings as a table; with `after` (the audit after `--fix`), each one says whether
-/// the fix removed it.
-fn print_table(printer: &Printer, findings: &[Finding], after: Option<&Vec<Finding>>) {
+/// the fix removed it, and with `fixing`, a revoke `--fix` kept says so.
+fn print_table(
+    printer: &Printer,
+    findings: &[Finding],
+    after: Option<&Vec<Finding>>,
+    fixing: bool,
+) {
     if findings.is_empty() {
         return;
     }
@@ -576,7 +675,11 @@ fn print_table(printer: &Printer, findings: &[Finding], after: Option<&Vec<Findi
         ));
         printer.data(format!("  {:<24} what: {}", "", finding.what));
         printer.data(format!("  {:<24} fix:  {}", "", finding.fix));
-        if after.is_some() {
+        let kept = fixing && finding.looks_like_revoke && !finding.fixable;
+        if kept {
+            let now = printer.paint(Tone::Warning, audit::REVOKE_KEPT);
+            printer.data(format!("  {:<24} now:  {now}", ""));
+        } else if after.is_some() {
             let now = if is_fixed(finding, after) {
                 printer.paint(Tone::Success, "fixed")
             } else {

@@ -25,9 +25,9 @@ use sfiu_sf_client::{CompositeSubresponse, Session};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::app::{self, FieldGrantFate, FieldInfo};
-use super::{Prepared, rotate};
+use super::app::{self, FieldInfo};
 use super::observe::{query_subrequest, records, run_queries, soql_string};
+use super::{Prepared, rotate};
 
 /// Users that have not logged in for this many days look abandoned.
 pub(crate) const STALE_LOGIN_DAYS: i64 = 90;
@@ -101,6 +101,8 @@ pub(crate) struct Audit {
     /// Declared grants the org cannot hold as declared, by the rule `apply` writes by; they
     /// are not drift.
     pub(crate) notes: Vec<String>,
+    /// The fields of those grants (lower case), whose plan actions `--fix` leaves out.
+    noted_fields: BTreeSet<String>,
 }
 
 /// When and by whom a row was last changed.
@@ -163,6 +165,8 @@ pub(crate) async fn read(session: &Session, prepared: &Prepared) -> anyhow::Resu
     let username = soql_string(&prepared.desired.user.username);
     let permission_set = soql_string(&prepared.desired.permission_set.name);
     let app = soql_string(&prepared.desired.app.name);
+    let overlap_app = overlap_app_name(prepared);
+    let overlap = soql_string(&overlap_app);
     const AUDIT: &str = "LastModifiedDate, LastModifiedBy.Username";
     let queries = vec![
         query_subrequest(
@@ -231,7 +235,9 @@ pub(crate) async fn read(session: &Session, prepared: &Prepared) -> anyhow::Resu
         query_subrequest(
             session,
             "app",
-            &format!("SELECT Id, {AUDIT} FROM ConnectedApplication WHERE Name = {app}"),
+            &format!(
+                "SELECT Id, Name, {AUDIT} FROM ConnectedApplication WHERE Name IN ({app}, {overlap})"
+            ),
         ),
     ];
     let responses = run_queries(session, queries)
@@ -255,10 +261,12 @@ pub(crate) async fn read(session: &Session, prepared: &Prepared) -> anyhow::Resu
             );
         }
     }
+    let mut entities = BTreeSet::new();
     for row in records(&responses, "entityRows")? {
         if let Some(entity) = text(row, "SetupEntityId") {
             read.modified
                 .insert(format!("entity:{entity}"), modified(row));
+            entities.insert(entity);
         }
     }
     if let Some(row) = records(&responses, "set")?.first() {
@@ -295,17 +303,110 @@ pub(crate) async fn read(session: &Session, prepared: &Prepared) -> anyhow::Resu
     read.password_changed = optional_records(&responses, "password")
         .first()
         .and_then(|row| text(row, "LastPasswordChangeDate"));
-    if let Some(row) = records(&responses, "app")?.first() {
-        read.modified.insert("app".to_owned(), modified(row));
+    let mut overlap_row = None;
+    for row in records(&responses, "app")? {
+        let name = text(row, "Name").unwrap_or_default();
+        if name.eq_ignore_ascii_case(&prepared.desired.app.name) {
+            read.modified.insert("app".to_owned(), modified(row));
+        } else if name.eq_ignore_ascii_case(&overlap_app) {
+            overlap_row = text(row, "Id").map(|id| (id, modified(row)));
+        }
     }
+    if let Some((id, modified)) = overlap_row
+        && !is_rotation_under_way(prepared)
+        && pre_authorises(session, prepared, &overlap_app, &id, &entities).await?
+    {
+        read.extra_app = Some((overlap_app, modified));
+    }
+    read.field_info = describe_missing_fields(session, prepared).await?;
     Ok(read)
+}
+
+/// The name a rotation gives the integration's second app: the other of the two names it
+/// alternates between.
+fn overlap_app_name(prepared: &Prepared) -> String {
+    rotate::overlap_name(
+        &prepared.integration.spec.app_name(),
+        &prepared.desired.app.name,
+    )
+}
+
+/// Whether the runbook records a rotation that has started and not finished, during which
+/// the overlap app is meant to exist.
+fn is_rotation_under_way(prepared: &Prepared) -> bool {
+    prepared
+        .artifacts
+        .previous_runbook()
+        .and_then(|runbook| runbook.rotation)
+        .is_some_and(|rotation| rotation.stage != rotate::FINISHED)
+}
+
+/// Whether the app `name` (row `row_id`) lets the integration user in: pre-authorised through
+/// the integration's permission set, by a SetupEntityAccess row or in its own metadata.
+async fn pre_authorises(
+    session: &Session,
+    prepared: &Prepared,
+    name: &str,
+    row_id: &str,
+    entities: &BTreeSet<String>,
+) -> anyhow::Result<bool> {
+    if entities.contains(row_id) {
+        return Ok(true);
+    }
+    // Only an app of that name in the org costs these reads, so an org without one pays
+    // nothing for the check.
+    let state = match app::read_connected_app(session, name).await? {
+        Some(state) => Some(state),
+        None => {
+            let mut desired = prepared.desired.app.clone();
+            desired.name = name.to_owned();
+            app::read_external_client_app(session, &desired, None, true).await?
+        }
+    };
+    let permission_set = &prepared.desired.permission_set.name;
+    Ok(state.is_some_and(|state| {
+        state
+            .observed
+            .permission_sets
+            .iter()
+            .any(|set| set.eq_ignore_ascii_case(permission_set))
+    }))
+}
+
+/// Describes the objects of declared field grants that have no matching row, so the audit
+/// can tell a grant someone removed from one `apply` could never write. Nothing is read when
+/// every declared field grant has its row.
+async fn describe_missing_fields(
+    session: &Session,
+    prepared: &Prepared,
+) -> anyhow::Result<BTreeMap<String, FieldInfo>> {
+    let mut objects: Vec<String> = prepared
+        .plan
+        .actions
+        .iter()
+        .filter(|action| matches!(action.operation, Operation::Create | Operation::Update))
+        .filter_map(|action| match &action.resource {
+            Resource::FieldPermissions { field, .. } => field.split('.').next().map(str::to_owned),
+            _ => None,
+        })
+        .collect();
+    objects.sort();
+    objects.dedup();
+    if objects.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    app::describe_fields(session, &objects).await
 }
 
 /// Builder of findings with the context every finding shares.
 struct Collector<'a> {
     prepared: &'a Prepared,
     read: &'a AuditRead,
+    /// Whether `--fix` may undo what looks like a deliberate revoke.
+    restore_access: bool,
     findings: Vec<Finding>,
+    notes: Vec<String>,
+    noted_fields: BTreeSet<String>,
 }
 
 impl Collector<'_> {
@@ -331,6 +432,25 @@ impl Collector<'_> {
             fixable: true,
             looks_like_revoke: false,
         });
+    }
+
+    /// A finding that looks like an admin cut the integration's access on purpose: fixed
+    /// only with `--restore-access`.
+    fn push_revoke(&mut self, kind: &'static str, what: String, location: String, restores: &str) {
+        let restore_access = self.restore_access;
+        let fix = if restore_access {
+            format!("{FIX}: {restores}")
+        } else {
+            format!(
+                "this looks like a deliberate revoke, which plain `--fix` leaves alone; to open access again, `sfiu audit --fix --restore-access` {restores}"
+            )
+        };
+        let modified_key = (kind == "user-inactive").then_some("user");
+        self.push(kind, what, location, modified_key, fix);
+        if let Some(finding) = self.findings.last_mut() {
+            finding.fixable = restore_access;
+            finding.looks_like_revoke = true;
+        }
     }
 
     fn set_location(&self) -> String {
@@ -361,16 +481,23 @@ fn split_changes(action: &Action) -> (Vec<String>, Vec<String>) {
 const FIX: &str = "`sfiu audit --fix` restores the declared state";
 
 /// Turns the plan (made with `delete_extra`) and the audit's read into findings.
+///
+/// With `restore_access`, `--fix` may reactivate the user and assign its permission set
+/// again; without it those findings are reported as kept revokes.
 pub(crate) fn findings(
     prepared: &Prepared,
     read: &AuditRead,
     days: u32,
     now: OffsetDateTime,
+    restore_access: bool,
 ) -> Audit {
     let mut collector = Collector {
         prepared,
         read,
+        restore_access,
         findings: Vec::new(),
+        notes: Vec::new(),
+        noted_fields: BTreeSet::new(),
     };
     for action in &prepared.plan.actions {
         plan_finding(&mut collector, action);
@@ -386,17 +513,71 @@ pub(crate) fn findings(
             by: modified.by.clone(),
             fix: format!("{FIX}: removes the assignment to `{holder}`"),
             fixable: true,
+            looks_like_revoke: false,
         });
         repairs
             .foreign_assignments
             .push((id.clone(), holder.clone()));
     }
     app_policy_findings(&mut collector, &mut repairs);
+    extra_app_finding(&mut collector);
     certificate_findings(&mut collector, days, now);
     Audit {
         findings: collector.findings,
         repairs,
+        notes: collector.notes,
+        noted_fields: collector.noted_fields,
     }
+}
+
+/// Takes out of `plan` what `--fix` must not do: the actions behind notes (field grants the
+/// org cannot hold as declared) and, unless `restore_access`, the ones that would undo a
+/// deliberate revoke (activating the user, assigning its permission set again). Returns
+/// whether a revoke was kept.
+pub(crate) fn plan_for_fix(
+    plan: &mut Plan,
+    found: &Audit,
+    permission_set: &str,
+    restore_access: bool,
+) -> bool {
+    let mut kept_revoke = false;
+    plan.actions.retain(|action| match &action.resource {
+        Resource::FieldPermissions { field, .. } => {
+            action.operation == Operation::Delete
+                || !found.noted_fields.contains(&field.to_ascii_lowercase())
+        }
+        Resource::PermissionSetAssignment {
+            permission_set: name,
+            namespace: None,
+            ..
+        } if action.operation == Operation::Assign
+            && name.eq_ignore_ascii_case(permission_set)
+            && !restore_access =>
+        {
+            kept_revoke = true;
+            false
+        }
+        _ => true,
+    });
+    if restore_access {
+        return kept_revoke;
+    }
+    for action in &mut plan.actions {
+        if !matches!(action.resource, Resource::User { .. })
+            || action.operation != Operation::Update
+        {
+            continue;
+        }
+        let before = action.changes.len();
+        action.changes.retain(|change| change.field != "IsActive");
+        if action.changes.len() != before {
+            kept_revoke = true;
+            if action.changes.is_empty() {
+                action.operation = Operation::Unchanged;
+            }
+        }
+    }
+    kept_revoke
 }
 
 fn plan_finding(collector: &mut Collector<'_>, action: &Action) {
@@ -415,12 +596,11 @@ fn plan_finding(collector: &mut Collector<'_>, action: &Action) {
                 .iter()
                 .any(|change| change.field == "IsActive");
             if inactive {
-                collector.push(
+                collector.push_revoke(
                     "user-inactive",
                     format!("the integration user `{username}` is deactivated"),
                     format!("user `{username}`"),
-                    Some("user"),
-                    format!("{FIX}: activates the user (it needs a free seat)"),
+                    "activates the user (it needs a free seat)",
                 );
             }
             let others: Vec<String> = action
@@ -505,6 +685,11 @@ fn plan_finding(collector: &mut Collector<'_>, action: &Action) {
             );
         }
         (Resource::FieldPermissions { field, .. }, operation) => {
+            if let Some(note) = field_note(collector, action, field) {
+                collector.notes.push(note);
+                collector.noted_fields.insert(field.to_ascii_lowercase());
+                return;
+            }
             let key = format!("field:{}", field.to_ascii_lowercase());
             grant_finding(
                 collector,
@@ -550,7 +735,17 @@ fn plan_finding(collector: &mut Collector<'_>, action: &Action) {
                 Some(namespace) => format!("{namespace}__{permission_set}"),
                 None => permission_set.clone(),
             };
-            if operation == Operation::Assign {
+            let is_own = namespace.is_none()
+                && permission_set
+                    .eq_ignore_ascii_case(&collector.prepared.desired.permission_set.name);
+            if operation == Operation::Assign && is_own {
+                collector.push_revoke(
+                    "assignment-removed",
+                    format!("the integration's permission set `{full}` is no longer assigned to its user"),
+                    format!("user `{username}`"),
+                    "assigns it again",
+                );
+            } else if operation == Operation::Assign {
                 collector.push(
                     "assignment-removed",
                     format!("the declared permission set `{full}` is no longer assigned"),
@@ -615,6 +810,49 @@ fn plan_finding(collector: &mut Collector<'_>, action: &Action) {
         }
         _ => {}
     }
+}
+
+/// A note instead of a finding when the field row is as `apply` would have written it: no
+/// row for a field that is missing or takes no field-level security, a read-only row for a
+/// formula field declared editable.
+fn field_note(collector: &Collector<'_>, action: &Action, field: &str) -> Option<String> {
+    if !matches!(action.operation, Operation::Create | Operation::Update) {
+        return None;
+    }
+    let wanted = collector
+        .prepared
+        .desired
+        .permission_set
+        .fields
+        .get(field)
+        .copied()
+        .unwrap_or_default();
+    let fate = app::field_grant_fate(field, wanted, &collector.read.field_info);
+    let expected = fate.access(wanted);
+    let matches = match action.operation {
+        Operation::Create => expected.is_none(),
+        _ => expected.is_some_and(|expected| expected == observed_access(action, wanted)),
+    };
+    if !matches {
+        return None;
+    }
+    fate.note(field)
+}
+
+/// The field access the org holds, from an update's changes (`from`) over the declared one.
+fn observed_access(action: &Action, wanted: FieldAccess) -> FieldAccess {
+    let mut access = wanted;
+    for change in &action.changes {
+        let Some(PlanValue::Bool(from)) = change.from else {
+            continue;
+        };
+        match change.field.as_str() {
+            "PermissionsRead" => access.read = from,
+            "PermissionsEdit" => access.edit = from,
+            _ => {}
+        }
+    }
+    access
 }
 
 fn grant_finding(
@@ -718,6 +956,7 @@ fn user_findings(collector: &mut Collector<'_>, repairs: &mut Repairs, now: Offs
                   keep the user on the API-only profile"
                 .to_owned(),
             fixable: false,
+            looks_like_revoke: false,
         });
     }
     if !user.is_active {
@@ -734,6 +973,7 @@ fn user_findings(collector: &mut Collector<'_>, repairs: &mut Repairs, now: Offs
                   `sfiu verify` tests the login"
                 .to_owned(),
             fixable: false,
+            looks_like_revoke: false,
         }),
         Some(Some(last)) if (now - last).whole_days() > STALE_LOGIN_DAYS => {
             collector.findings.push(Finding {
@@ -748,6 +988,7 @@ fn user_findings(collector: &mut Collector<'_>, repairs: &mut Repairs, now: Offs
                 fix: "if the integration is no longer used, deactivate the user to free its seat"
                     .to_owned(),
                 fixable: false,
+                looks_like_revoke: false,
             });
         }
         _ => {}
@@ -778,6 +1019,28 @@ fn app_policy_findings(collector: &mut Collector<'_>, repairs: &mut Repairs) {
         FIX.to_owned(),
     );
     repairs.resave_app = true;
+}
+
+/// The rotation's other app name in the org, pre-authorised through the integration's
+/// permission set, while no rotation is under way: a second door nobody is watching.
+fn extra_app_finding(collector: &mut Collector<'_>) {
+    let Some((name, modified)) = collector.read.extra_app.clone() else {
+        return;
+    };
+    collector.findings.push(Finding {
+        kind: "extra-app",
+        what: format!(
+            "the app `{name}` pre-authorises the integration's permission set, but no certificate rotation is under way"
+        ),
+        location: format!("app `{name}`"),
+        since: modified.date,
+        by: modified.by,
+        fix: format!(
+            "if a rotation was started elsewhere, finish it (`sfiu cert rotate --finish`) or undo it; otherwise delete the app `{name}` in Setup"
+        ),
+        fixable: false,
+        looks_like_revoke: false,
+    });
 }
 
 fn certificate_findings(collector: &mut Collector<'_>, days: u32, now: OffsetDateTime) {
@@ -811,6 +1074,7 @@ fn certificate_findings(collector: &mut Collector<'_>, days: u32, now: OffsetDat
             by: None,
             fix,
             fixable: false,
+            looks_like_revoke: false,
         });
     } else if certificate.days_left(now) <= i64::from(days) {
         collector.findings.push(Finding {
@@ -824,6 +1088,7 @@ fn certificate_findings(collector: &mut Collector<'_>, days: u32, now: OffsetDat
             by: None,
             fix,
             fixable: false,
+            looks_like_revoke: false,
         });
     }
 }

@@ -725,7 +725,9 @@ impl Run<'_> {
 
     /// Describes the objects whose fields are granted, when field rows are to be written, so
     /// only permissionable fields get a row and formula fields stay read-only.
-    async fn describe_granted_fields(&mut self) -> anyhow::Result<BTreeMap<String, app::FieldInfo>> {
+    async fn describe_granted_fields(
+        &mut self,
+    ) -> anyhow::Result<BTreeMap<String, app::FieldInfo>> {
         let prepared = self.prepared;
         let mut objects: Vec<String> = actions(prepared, Step::PermissionSet)
             .filter(|action| matches!(action.operation, Operation::Create | Operation::Update))

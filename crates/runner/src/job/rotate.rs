@@ -159,7 +159,7 @@ fn stage_pair(
     supplied: Option<&Supplied<'_>>,
     now: OffsetDateTime,
 ) -> anyhow::Result<(PrivateKey, Certificate, bool)> {
-    fs_err::create_dir_all(&staged.folder)?;
+    create_private_dir(&staged.folder)?;
     if let Some(supplied) = supplied {
         let certificate = Certificate::from_file(supplied.certificate)?;
         let key = PrivateKey::from_file(supplied.key)?;
@@ -455,6 +455,25 @@ async fn delete_app(org: &Org, kind: AppKind, name: &str) -> anyhow::Result<bool
         }
     }
     Ok(deleted)
+}
+
+/// Creates `folder` (and its parents) readable by the owner only: it holds the new private
+/// key until the rotation finishes.
+fn create_private_dir(folder: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(folder)
+        .with_context(|| format!("failed to create the folder `{}`", folder.display()))?;
+    // A folder an earlier version made keeps its old mode unless it is tightened here.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs_err::set_permissions(folder, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 fn move_file(from: &Path, to: &Path) -> anyhow::Result<bool> {
