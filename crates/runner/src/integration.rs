@@ -28,8 +28,9 @@ pub(crate) struct IntegrationArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) spec: Option<PathBuf>,
 
-    /// Integration user's username, when there is no spec file (default on the simulated
-    /// org: `integration-<plugin>@<the admin's domain>`).
+    /// Integration user's username, when there is no spec file (default: the user recorded
+    /// in the output folder's runbook; on the simulated org, `integration-<plugin>@<the
+    /// admin's domain>`).
     #[arg(long, value_name = "USERNAME")]
     pub(crate) username: Option<String>,
 
@@ -115,6 +116,7 @@ impl Integration {
 pub(crate) fn load(
     arguments: &IntegrationArgs,
     default_domain: Option<&str>,
+    out: &std::path::Path,
 ) -> anyhow::Result<Integration> {
     let (mut spec, spec_origin) = match &arguments.spec {
         Some(path) => (
@@ -122,7 +124,7 @@ pub(crate) fn load(
             format!("`{}`", path.display()),
         ),
         None => (
-            spec_from_flags(arguments, default_domain)?,
+            spec_from_flags(arguments, default_domain, out)?,
             "command-line flags".to_owned(),
         ),
     };
@@ -198,6 +200,7 @@ pub(crate) fn load(
 fn spec_from_flags(
     arguments: &IntegrationArgs,
     default_domain: Option<&str>,
+    out: &std::path::Path,
 ) -> anyhow::Result<IntegrationSpec> {
     let Some(plugin) = &arguments.plugin else {
         return Err(with_hint(
@@ -215,10 +218,18 @@ fn spec_from_flags(
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    let username = match (&arguments.username, default_domain) {
-        (Some(username), _) => username.clone(),
-        (None, Some(domain)) => format!("integration-{id}@{domain}"),
-        (None, None) => {
+    // An earlier apply recorded the user in its runbook; later commands run from the same
+    // folder need not repeat `--username`.
+    let recorded = fs_err::read_to_string(out.join(&id).join("runbook.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<sfiu_runbook::Runbook>(&text).ok())
+        .map(|runbook| (runbook.user.username, runbook.user.email));
+    let recorded_email = recorded.as_ref().map(|(_, email)| email.clone());
+    let username = match (&arguments.username, recorded, default_domain) {
+        (Some(username), _, _) => username.clone(),
+        (None, Some((username, _)), _) => username,
+        (None, None, Some(domain)) => format!("integration-{id}@{domain}"),
+        (None, None, None) => {
             return Err(with_hint(
                 "no username for the integration user",
                 "pass `--username integration-<name>@your-company.example` (usernames are \
@@ -226,7 +237,11 @@ fn spec_from_flags(
             ));
         }
     };
-    let email = arguments.email.clone().unwrap_or_else(|| username.clone());
+    let email = arguments
+        .email
+        .clone()
+        .or(recorded_email.filter(|_| arguments.username.is_none()))
+        .unwrap_or_else(|| username.clone());
     let toml = format!("id = {id:?}\n[user]\nusername = {username:?}\nemail = {email:?}\n");
     let mut spec = IntegrationSpec::from_toml_str(&toml)?;
     spec.app = AppSpec {

@@ -103,7 +103,11 @@ async fn run_async(arguments: &AuditArgs, printer: &Printer) -> anyhow::Result<O
             let admin = sim.admin_username();
             admin.split_once('@').map(|(_, domain)| domain.to_owned())
         });
-        let integration = integration::load(&arguments.integration, default_domain.as_deref())?;
+        let integration = integration::load(
+            &arguments.integration,
+            default_domain.as_deref(),
+            &arguments.job.out,
+        )?;
         let target = Target {
             integration,
             recorded: None,

@@ -70,7 +70,11 @@ async fn run_async(mut arguments: RotateArgs, printer: &Printer) -> anyhow::Resu
         let admin = sim.admin_username();
         admin.split_once('@').map(|(_, domain)| domain.to_owned())
     });
-    let integration = integration::load(&arguments.integration, default_domain.as_deref())?;
+    let integration = integration::load(
+        &arguments.integration,
+        default_domain.as_deref(),
+        &arguments.job.out,
+    )?;
     let stage = if arguments.finish { "finish" } else { "start" };
     printer.status(format!(
         "certificate rotation ({stage}) of `{}` on {}",

@@ -70,7 +70,11 @@ async fn run_async(
         let admin = sim.admin_username();
         admin.split_once('@').map(|(_, domain)| domain.to_owned())
     });
-    let integration = integration::load(&arguments.integration, default_domain.as_deref())?;
+    let integration = integration::load(
+        &arguments.integration,
+        default_domain.as_deref(),
+        &arguments.job.out,
+    )?;
     printer.status(format!(
         "{} `{}` on {} (spec from {})",
         mode.name(),
