@@ -594,14 +594,7 @@ impl Run<'_> {
         let n_changes = creates.len() + updates.len() + deletes.len();
         let permission_set_done = n_changes > 0;
         if !deletes.is_empty() {
-            let (labels, ids): (Vec<String>, Vec<String>) = deletes.into_iter().unzip();
-            let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-            self.execution.n_write_calls += 1;
-            let results = session
-                .delete_records(&id_refs, true)
-                .await
-                .context("failed to remove undeclared grants")?;
-            check_saves("removing grants", &labels, &results)?;
+            self.delete_labelled(deletes, "grants").await?;
         }
         if !updates.is_empty() {
             let (labels, records): (Vec<String>, Vec<Value>) = updates.into_iter().unzip();
@@ -630,6 +623,25 @@ impl Run<'_> {
             _ => format!("{n_changes} grant change(s)"),
         };
         Ok((StepStatus::Done, detail))
+    }
+
+    /// Deletes records given as `(label, id)` in one all-or-none Collections call; `what`
+    /// names them in messages (`grants`, `assignments`).
+    async fn delete_labelled(
+        &mut self,
+        deletes: Vec<(String, String)>,
+        what: &str,
+    ) -> anyhow::Result<()> {
+        let (labels, ids): (Vec<String>, Vec<String>) = deletes.into_iter().unzip();
+        let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        self.execution.n_write_calls += 1;
+        let results = self
+            .org
+            .session
+            .delete_records(&id_refs, true)
+            .await
+            .with_context(|| format!("failed to remove undeclared {what}"))?;
+        check_saves(&format!("removing {what}"), &labels, &results)
     }
 
     /// The permission set and any package permission sets assigned to the user.
@@ -688,14 +700,7 @@ impl Run<'_> {
         }
 
         if !deletes.is_empty() {
-            let (labels, ids): (Vec<String>, Vec<String>) = deletes.into_iter().unzip();
-            let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-            self.execution.n_write_calls += 1;
-            let results = session
-                .delete_records(&id_refs, true)
-                .await
-                .context("failed to remove undeclared assignments")?;
-            check_saves("removing assignments", &labels, &results)?;
+            self.delete_labelled(deletes, "assignments").await?;
         }
         if assignments.is_empty() {
             return Ok((StepStatus::Unchanged, "already assigned".to_owned()));
