@@ -547,6 +547,115 @@ fn audit_all_fix_keeps_acknowledgements_notes_unwritable_fields_and_admits_gaps(
 }
 
 #[test]
+fn audit_reports_rights_the_profile_gives_and_fix_leaves_them() {
+    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    let user = username("profile");
+    setup(&cx, &user, &["apply"], &[]).assert_code(0);
+    // The API-only profile's own baseline (API Enabled, API Only User) is not drift.
+    audit(&cx, &user, &[]).assert_code(0);
+
+    // Someone gives the integration profile's hidden permission set View All Data and a
+    // right on an object the grant leaves out, and a right the grant itself declares.
+    let profile = "Minimum Access - API Only Integrations";
+    let session = admin(&cx);
+    let profile_set = id_of(
+        &cx,
+        &session,
+        &format!(
+            "SELECT Id FROM PermissionSet WHERE IsOwnedByProfile = true AND Profile.Name = '{profile}'"
+        ),
+    );
+    cx.runtime()
+        .block_on(session.update(
+            "PermissionSet",
+            &profile_set,
+            &json!({"PermissionsViewAllData": true}),
+        ))
+        .unwrap();
+    for object in ["Case", "Contact"] {
+        cx.runtime()
+            .block_on(session.create(
+                "ObjectPermissions",
+                &json!({"ParentId": profile_set, "SobjectType": object, "PermissionsRead": true}),
+            ))
+            .unwrap();
+    }
+
+    let found = audit(&cx, &user, &[]);
+    found.assert_code(1);
+    assert_eq!(
+        kinds(&found),
+        ["profile-grant", "profile-grant"],
+        "{}",
+        found.stdout
+    );
+    let findings = found.json()["integrations"][0]["findings"].clone();
+    for finding in findings.as_array().unwrap() {
+        assert_eq!(finding["where"], format!("profile `{profile}`"));
+        assert_eq!(finding["fixable"], false, "{finding}");
+        assert!(finding["since"].is_string(), "{finding}");
+        assert!(
+            finding["by"].as_str().unwrap().starts_with("admin@"),
+            "{finding}"
+        );
+        assert!(
+            finding["fix"]
+                .as_str()
+                .unwrap()
+                .contains("sfiu does not edit profiles"),
+            "{finding}"
+        );
+    }
+    assert!(
+        findings[0]["what"]
+            .as_str()
+            .unwrap()
+            .contains("PermissionsViewAllData"),
+        "{findings}"
+    );
+    assert!(
+        findings[1]["what"]
+            .as_str()
+            .unwrap()
+            .contains("object `Case`")
+            && findings[1]["what"]
+                .as_str()
+                .unwrap()
+                .contains("PermissionsRead"),
+        "{findings}"
+    );
+
+    // `--fix` changes nothing on the profile and says why.
+    let fixed = audit(&cx, &user, &["--fix"]);
+    fixed.assert_code(1);
+    assert_eq!(kinds(&fixed), ["profile-grant", "profile-grant"]);
+    let result = &fixed.json()["integrations"][0];
+    assert_eq!(result["fix_applied"], false, "{result}");
+    for finding in result["findings"].as_array().unwrap() {
+        assert_eq!(finding["fixed"], false);
+        assert_eq!(
+            finding["not_fixed"],
+            "not fixed: sfiu does not edit profiles"
+        );
+    }
+    let human = setup(&cx, &user, &["audit", "--fix"], &[]);
+    human.assert_code(1);
+    assert!(
+        human
+            .stdout
+            .contains("now:  not fixed: sfiu does not edit profiles"),
+        "{}",
+        human.block()
+    );
+    let still = query(
+        &cx,
+        &session,
+        &format!("SELECT PermissionsViewAllData FROM PermissionSet WHERE Id = '{profile_set}'"),
+    );
+    assert_eq!(still[0]["PermissionsViewAllData"], true);
+}
+
+#[test]
 fn audit_costs_the_same_with_10_and_5000_permission_sets() {
     let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
     let user = username("cost");

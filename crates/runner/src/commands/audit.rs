@@ -527,14 +527,28 @@ fn is_fixed(finding: &Finding, after: Option<&Vec<Finding>>) -> bool {
     })
 }
 
+/// Why `--fix` (when `fixing`) leaves a finding alone on purpose: a revoke it keeps, or a
+/// right on the user's profile, which sfiu does not edit.
+fn kept_reason(finding: &Finding, fixing: bool) -> Option<&'static str> {
+    if !fixing || finding.fixable {
+        None
+    } else if finding.looks_like_revoke {
+        Some(audit::REVOKE_KEPT)
+    } else if finding.kind == "profile-grant" {
+        Some(audit::PROFILE_KEPT)
+    } else {
+        None
+    }
+}
+
 /// A finding as JSON with `fixed`: whether `--fix` ran and removed it; with `fixing`, a
-/// revoke `--fix` kept carries `not_fixed` saying so.
+/// finding `--fix` leaves alone on purpose carries `not_fixed` saying why.
 fn found_json(finding: &Finding, after: Option<&Vec<Finding>>, fixing: bool) -> Value {
     let mut value = finding_json(finding);
     if let Value::Object(map) = &mut value {
         map.insert("fixed".to_owned(), json!(is_fixed(finding, after)));
-        if fixing && finding.looks_like_revoke && !finding.fixable {
-            map.insert("not_fixed".to_owned(), json!(audit::REVOKE_KEPT));
+        if let Some(reason) = kept_reason(finding, fixing) {
+            map.insert("not_fixed".to_owned(), json!(reason));
         }
     }
     value
@@ -655,7 +669,7 @@ fn print(
 }
 
 /// The findings as a table; with `after` (the audit after `--fix`), each one says whether
-/// the fix removed it, and with `fixing`, a revoke `--fix` kept says so.
+/// the fix removed it, and with `fixing`, a finding `--fix` left alone on purpose says why.
 fn print_table(
     printer: &Printer,
     findings: &[Finding],
@@ -679,9 +693,8 @@ fn print_table(
         ));
         printer.data(format!("  {:<24} what: {}", "", finding.what));
         printer.data(format!("  {:<24} fix:  {}", "", finding.fix));
-        let kept = fixing && finding.looks_like_revoke && !finding.fixable;
-        if kept {
-            let now = printer.paint(Tone::Warning, audit::REVOKE_KEPT);
+        if let Some(reason) = kept_reason(finding, fixing) {
+            let now = printer.paint(Tone::Warning, reason);
             printer.data(format!("  {:<24} now:  {now}", ""));
         } else if after.is_some() {
             let now = if is_fixed(finding, after) {

@@ -5,9 +5,13 @@
 //! requirements the last runbook recorded). The org is read through SOQL only: the main
 //! job's one Composite read, plus one more Composite here for what only the audit needs
 //! (modification dates and authors of the grant rows, other holders of the permission set,
-//! the user's profile flags, the app row). Every query is filtered by the integration's
-//! user, permission set or app, so the cost follows the integration's own grants and never
-//! the size of the org.
+//! the user's profile flags and the rights its profile gives, the app row). Every query is
+//! filtered by the integration's user, profile, permission set or app, so the cost follows
+//! the integration's own grants and never the size of the org.
+//!
+//! Rights also reach the user through the permission set its profile owns, which the plan
+//! does not cover: a dangerous system permission or an undeclared object right there is a
+//! `profile-grant` finding. sfiu does not edit profiles, so `--fix` leaves those alone.
 //!
 //! Two findings are read as deliberate revokes rather than drift: a deactivated user and the
 //! integration's own permission set taken off its user are what the runbook tells an admin
@@ -20,7 +24,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Context as _;
 use serde::Serialize;
 use serde_json::Value;
-use sfiu_core::{Action, FieldAccess, Operation, Plan, Resource, Value as PlanValue};
+use sfiu_core::{
+    Action, FieldAccess, ObjectAccess, ObjectRight, Operation, Plan, Resource, Value as PlanValue,
+};
 use sfiu_sf_client::{CompositeSubresponse, Session};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -129,6 +135,21 @@ pub(crate) struct AuditRead {
     /// An app named as the integration's rotation overlap app that pre-authorises its
     /// permission set while no rotation is under way: `(name, modified)`.
     extra_app: Option<(String, Modified)>,
+    /// What the permission set the user's profile owns grants beyond the API-only baseline.
+    profile_grants: Option<ProfileGrants>,
+}
+
+/// The rights the user's profile gives through the permission set it owns.
+#[derive(Debug, Clone, Default)]
+struct ProfileGrants {
+    /// The profile's name.
+    profile: String,
+    /// When and by whom the profile's permission set was last changed.
+    set: Modified,
+    /// Dangerous system permissions switched on, by API name.
+    dangerous: Vec<&'static str>,
+    /// Object rights, by object.
+    objects: Vec<(String, ObjectAccess, Modified)>,
 }
 
 fn text(record: &Value, path: &str) -> Option<String> {
@@ -168,7 +189,16 @@ pub(crate) async fn read(session: &Session, prepared: &Prepared) -> anyhow::Resu
     let overlap_app = overlap_app_name(prepared);
     let overlap = soql_string(&overlap_app);
     const AUDIT: &str = "LastModifiedDate, LastModifiedBy.Username";
-    let queries = vec![
+    // The profile the main read found the user on; its name is unique in an org.
+    let profile = prepared
+        .snapshot
+        .observed
+        .user
+        .as_ref()
+        .and_then(|user| user.profile_name.as_deref())
+        .map(soql_string);
+    let mut dangerous_columns = dangerous_permission_fields();
+    let mut queries = vec![
         query_subrequest(
             session,
             "objectRows",
@@ -240,9 +270,38 @@ pub(crate) async fn read(session: &Session, prepared: &Prepared) -> anyhow::Resu
             ),
         ),
     ];
-    let responses = run_queries(session, queries)
+    if let Some(profile) = &profile {
+        queries.push(profile_set_query(session, profile, &dangerous_columns));
+        queries.push(query_subrequest(
+            session,
+            "profileObjects",
+            &format!(
+                "SELECT Id, SobjectType, {}, {AUDIT} FROM ObjectPermissions \
+                 WHERE Parent.IsOwnedByProfile = true AND Parent.Profile.Name = {profile}",
+                object_right_fields()
+            ),
+        ));
+    }
+    let mut responses = run_queries(session, queries)
         .await
         .context("failed to read the audit details")?;
+    // An org on an older release lacks some newer permission fields; drop the ones it
+    // names as unknown and ask again, as the main read does. Only such an org pays for it.
+    if let Some(profile) = &profile {
+        for _attempt in 0..5 {
+            let Some(unknown) = super::observe::unknown_column(responses.get("profileSet")) else {
+                break;
+            };
+            dangerous_columns.retain(|column| !column.eq_ignore_ascii_case(&unknown));
+            let retry = run_queries(
+                session,
+                vec![profile_set_query(session, profile, &dangerous_columns)],
+            )
+            .await
+            .context("failed to read the permission set of the user's profile")?;
+            responses.extend(retry);
+        }
+    }
 
     let mut read = AuditRead::default();
     for row in records(&responses, "objectRows")? {
@@ -318,8 +377,83 @@ pub(crate) async fn read(session: &Session, prepared: &Prepared) -> anyhow::Resu
     {
         read.extra_app = Some((overlap_app, modified));
     }
+    if profile.is_some() {
+        read.profile_grants = read_profile_grants(&responses, &dangerous_columns)?;
+    }
     read.field_info = describe_missing_fields(session, prepared).await?;
     Ok(read)
+}
+
+/// `PermissionSet` columns read on the profile's set: the catalogue's dangerous system
+/// permissions. The API-only profile's baseline (`PermissionsApiEnabled`,
+/// `PermissionsApiUserOnly`) is not among them, so it is never reported.
+fn dangerous_permission_fields() -> Vec<&'static str> {
+    sfiu_core::SYSTEM_PERMISSIONS
+        .iter()
+        .filter(|permission| permission.dangerous)
+        .map(|permission| permission.api_name)
+        .collect()
+}
+
+fn object_right_fields() -> String {
+    ObjectRight::ALL
+        .iter()
+        .map(|right| right.field_name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The permission set the profile `profile` (a SOQL literal) owns, with `columns`.
+fn profile_set_query(
+    session: &Session,
+    profile: &str,
+    columns: &[&str],
+) -> sfiu_sf_client::CompositeSubrequest {
+    query_subrequest(
+        session,
+        "profileSet",
+        &format!(
+            "SELECT Id, Profile.Name, LastModifiedDate, LastModifiedBy.Username, {} \
+             FROM PermissionSet WHERE IsOwnedByProfile = true AND Profile.Name = {profile}",
+            columns.join(", ")
+        ),
+    )
+}
+
+/// What the profile's own permission set grants: its dangerous system permissions and its
+/// object rights. `None` when the org has no such set for the profile.
+fn read_profile_grants(
+    responses: &BTreeMap<String, CompositeSubresponse>,
+    columns: &[&'static str],
+) -> anyhow::Result<Option<ProfileGrants>> {
+    let Some(row) = records(responses, "profileSet")?.first() else {
+        return Ok(None);
+    };
+    let dangerous = columns
+        .iter()
+        .copied()
+        .filter(|column| row.get(*column).and_then(Value::as_bool) == Some(true))
+        .collect();
+    let mut objects = Vec::new();
+    for row in records(responses, "profileObjects")? {
+        let Some(object) = text(row, "SobjectType") else {
+            continue;
+        };
+        let mut access = ObjectAccess::NONE;
+        for right in ObjectRight::ALL {
+            access.set(
+                right,
+                row.get(right.field_name()).and_then(Value::as_bool) == Some(true),
+            );
+        }
+        objects.push((object, access, modified(row)));
+    }
+    Ok(Some(ProfileGrants {
+        profile: text(row, "Profile.Name").unwrap_or_default(),
+        set: modified(row),
+        dangerous,
+        objects,
+    }))
 }
 
 /// The name a rotation gives the integration's second app: the other of the two names it
@@ -504,6 +638,11 @@ pub(crate) fn findings(
     }
     let mut repairs = Repairs::default();
     user_findings(&mut collector, &mut repairs, now);
+    // A user on the wrong profile is one finding already, and moving it back takes the
+    // profile's rights away with it.
+    if repairs.restore_profile.is_none() {
+        profile_grant_findings(&mut collector);
+    }
     for (id, holder, modified) in &read.foreign {
         collector.findings.push(Finding {
             kind: "permission-set-shared",
@@ -995,6 +1134,81 @@ fn user_findings(collector: &mut Collector<'_>, repairs: &mut Repairs, now: Offs
     }
 }
 
+/// Why `--fix` leaves a `profile-grant` finding alone.
+pub(crate) const PROFILE_KEPT: &str = "not fixed: sfiu does not edit profiles";
+
+/// Rights the user's profile gives through its own permission set beyond what the
+/// integration declared: the plan cannot see them and `--fix` cannot take them away.
+fn profile_grant_findings(collector: &mut Collector<'_>) {
+    let Some(grants) = collector.read.profile_grants.clone() else {
+        return;
+    };
+    let prepared = collector.prepared;
+    let profile = &grants.profile;
+    let location = format!("profile `{profile}`");
+    let api_only = prepared
+        .snapshot
+        .ids
+        .integration_profile
+        .as_ref()
+        .map(|(_, name)| name.clone())
+        .filter(|name| !name.is_empty() && name != profile);
+    let elsewhere = match &api_only {
+        Some(name) => format!(", or move the user to `{name}`"),
+        None => String::new(),
+    };
+    let mut push = |what: String, modified: &Modified, fix: String| {
+        collector.findings.push(Finding {
+            kind: "profile-grant",
+            what,
+            location: location.clone(),
+            since: modified.date.clone(),
+            by: modified.by.clone(),
+            fix,
+            fixable: false,
+            looks_like_revoke: false,
+        });
+    };
+    if !grants.dangerous.is_empty() {
+        push(
+            format!(
+                "the user's profile grants dangerous system permission(s): {}",
+                grants.dangerous.join(", ")
+            ),
+            &grants.set,
+            format!(
+                "switch them off on the profile `{profile}` in Setup (every user on it has them){elsewhere}; sfiu does not edit profiles"
+            ),
+        );
+    }
+    let declared = &prepared.desired.permission_set.objects;
+    for (object, access, modified) in &grants.objects {
+        let wanted = declared
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(object))
+            .map_or(ObjectAccess::NONE, |(_, access)| *access);
+        let extra: Vec<&str> = access
+            .without_rights(wanted)
+            .rights()
+            .into_iter()
+            .map(ObjectRight::field_name)
+            .collect();
+        if extra.is_empty() {
+            continue;
+        }
+        push(
+            format!(
+                "the user's profile grants access to object `{object}` that is not declared: {}",
+                extra.join(", ")
+            ),
+            modified,
+            format!(
+                "take it off the profile `{profile}` in Setup{elsewhere}; sfiu does not edit profiles"
+            ),
+        );
+    }
+}
+
 fn app_policy_findings(collector: &mut Collector<'_>, repairs: &mut Repairs) {
     let prepared = collector.prepared;
     let Some(app) = &prepared.app else {
@@ -1114,5 +1328,14 @@ mod tests {
         let rfc = parse_date("2026-01-02T03:04:05Z").unwrap();
         assert_eq!(salesforce, rfc);
         assert!(parse_date("yesterday").is_none());
+    }
+
+    #[test]
+    fn the_api_only_baseline_is_not_read_as_dangerous() {
+        let columns = dangerous_permission_fields();
+        assert!(columns.contains(&"PermissionsViewAllData"));
+        for baseline in ["PermissionsApiEnabled", "PermissionsApiUserOnly"] {
+            assert!(!columns.contains(&baseline), "{baseline}");
+        }
     }
 }

@@ -400,7 +400,7 @@ fn permission_set_query(
 }
 
 /// The column an `INVALID_FIELD` error names (`No such column 'X' on entity 'Y'`).
-fn unknown_column(response: Option<&CompositeSubresponse>) -> Option<String> {
+pub(crate) fn unknown_column(response: Option<&CompositeSubresponse>) -> Option<String> {
     let response = response?;
     let error = response
         .errors()
