@@ -379,7 +379,18 @@ impl OrgData {
         let mut temp = path.as_os_str().to_owned();
         temp.push(".tmp");
         let temp = std::path::PathBuf::from(temp);
-        fs_err::write(&temp, text).map_err(io)?;
+        // The state holds session tokens (simulated ones, but tokens all the same): keep the
+        // file readable by its owner only.
+        let mut options = fs_err::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use fs_err::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&temp).map_err(io)?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io)?;
+        drop(file);
         fs_err::rename(&temp, path).map_err(io)?;
         Ok(())
     }
