@@ -711,3 +711,74 @@ fn a_missing_certificate_file_is_refused_before_any_write() {
     assert!(output.stderr.contains("SFIU-E107"), "{}", output.block());
     cx.assert_unchanged_since(&before, "apply with a missing certificate file");
 }
+
+/// Writes the bundled HubSpot component as a vendor bundle folder (`plugin.toml` +
+/// `plugin.wasm`) named `folder`, the way docs/plugins.md describes it.
+fn hubspot_bundle(cx: &TestContext, folder: &str) -> std::path::PathBuf {
+    use sha2::Digest as _;
+    let wasm = sfiu_plugin_host::bundled_bytes("hubspot")
+        .expect("the test binary has the bundled plugins");
+    let directory = cx.path().join(folder);
+    fs_err::create_dir_all(&directory).expect("the temp folder is writable");
+    fs_err::write(directory.join("plugin.wasm"), wasm).expect("the temp folder is writable");
+    let manifest = format!(
+        "id = \"hubspot\"\nversion = \"0.1.0\"\nwit = \"0.1.0\"\nmin_sfiu = \"0.1.0\"\nsha256 = \"{}\"\n",
+        hex::encode(sha2::Sha256::digest(wasm))
+    );
+    fs_err::write(directory.join("plugin.toml"), manifest).expect("the temp folder is writable");
+    directory
+}
+
+#[test]
+fn a_vendor_bundle_keeps_its_own_integration_id() {
+    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    let bundle = hubspot_bundle(&cx, "vendor");
+    let out = cx.out_dir().display().to_string();
+    for reference in [bundle.join("plugin.toml"), bundle.clone()] {
+        let reference = reference.display().to_string();
+        let output = cx.run_org(&[
+            "plan",
+            "--plugin",
+            &reference,
+            "--username",
+            cx.username(),
+            "--out",
+            &out,
+            "--format",
+            "json",
+        ]);
+        output.assert_code(0);
+        assert_eq!(
+            output.json()["integration"],
+            "hubspot",
+            "{}",
+            output.block()
+        );
+        assert!(
+            output.all().contains("Hubspot_Integration")
+                && !output.all().contains("Integration_Integration"),
+            "{}",
+            output.block()
+        );
+    }
+}
+
+#[test]
+fn a_plugin_flag_that_contradicts_the_spec_is_refused() {
+    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    let spec = cx.write_file(
+        "gong.toml",
+        &format!(
+            "id = \"gong\"\n[plugin]\nid = \"gong\"\npreset = \"standard\"\n[user]\nusername = \"{0}\"\nemail = \"{0}\"\n",
+            cx.username()
+        ),
+    );
+    let spec = spec.display().to_string();
+    let output = cx.run_org(&["plan", "--spec", &spec, "--plugin", "hubspot"]);
+    output.assert_code(2);
+    assert!(
+        output.stderr.contains("the spec is for plugin `gong`"),
+        "{}",
+        output.block()
+    );
+}

@@ -266,3 +266,31 @@ fn unknown_preset_lists_the_presets() {
     }
     insta::assert_snapshot!("unknown_preset", cx.redact_output(&output));
 }
+
+#[test]
+fn spec_check_judges_the_spec_against_its_plugin_preset() {
+    let cx = TestContext::new();
+    let spec = cx.write_file(
+        "gong.toml",
+        "id = \"gong\"\nacknowledge_dangerous = [\"PermissionsViewAllUsers\"]\n\
+         [plugin]\nid = \"gong\"\npreset = \"standard\"\n\
+         [user]\nusername = \"integration-gong@acme.example\"\nemail = \"integration-gong@acme.example\"\n",
+    );
+    let spec = spec.display().to_string();
+    let output = cx.run(&["spec", "check", &spec]);
+    output.assert_code(0);
+    // The preset asks for the acknowledged permission and supplies scopes, so neither the
+    // unused-acknowledgement nor the no-scopes warning applies.
+    assert!(!output.all().contains("SFIU-W001"), "{}", output.block());
+    assert!(!output.all().contains("SFIU-W014"), "{}", output.block());
+
+    let without = cx.write_file(
+        "gong-unacknowledged.toml",
+        "id = \"gong\"\n[plugin]\nid = \"gong\"\npreset = \"standard\"\n\
+         [user]\nusername = \"integration-gong@acme.example\"\nemail = \"integration-gong@acme.example\"\n",
+    );
+    let without = without.display().to_string();
+    let output = cx.run(&["spec", "check", &without]);
+    output.assert_code(1);
+    assert!(output.all().contains("SFIU-E021"), "{}", output.block());
+}

@@ -15,8 +15,9 @@ pub fn bundled_missing() -> Option<&'static str> {
     generated::BUNDLED_MISSING
 }
 
-/// The component bytes of bundled plugin `id`.
-pub(crate) fn bundled_bytes(id: &str) -> Option<&'static [u8]> {
+/// The component bytes of bundled plugin `id`: what a vendor bundle of the same plugin would
+/// carry as `plugin.wasm` (examples and tests package it that way).
+pub fn bundled_bytes(id: &str) -> Option<&'static [u8]> {
     generated::BUNDLED
         .iter()
         .find(|(name, _)| *name == id)

@@ -32,7 +32,7 @@ mod sandbox;
 mod wit;
 
 pub use bundle::{BUNDLE_MANIFEST, BUNDLE_WASM, Bundle, BundleManifest};
-pub use bundled::{bundled_ids, bundled_missing};
+pub use bundled::{bundled_bytes, bundled_ids, bundled_missing};
 pub use convert::{LicenseVerdict, OutputLimits, PackageInfo, Resolved};
 pub use error::{Error, LimitKind, Result};
 pub use host::{Host, HostConfig, Limits};

@@ -118,15 +118,53 @@ pub(crate) fn load(
     default_domain: Option<&str>,
     out: &std::path::Path,
 ) -> anyhow::Result<Integration> {
-    let (mut spec, spec_origin) = match &arguments.spec {
-        Some(path) => (
-            crate::commands::spec::load(path)?,
-            format!("`{}`", path.display()),
-        ),
-        None => (
-            spec_from_flags(arguments, default_domain, out)?,
-            "command-line flags".to_owned(),
-        ),
+    let from_file = match &arguments.spec {
+        Some(path) => Some(crate::commands::spec::load(path)?),
+        None => None,
+    };
+    let file_plugin = from_file.as_ref().and_then(|spec| spec.plugin.as_ref());
+    let plugin_reference = arguments
+        .plugin
+        .clone()
+        .or_else(|| file_plugin.map(|plugin| plugin.id.clone()));
+    if from_file.is_none() && plugin_reference.is_none() {
+        return Err(with_hint(
+            "no integration given",
+            "pass `--plugin hubspot` (see `sfiu plugin list`) or `--spec FILE`",
+        ));
+    }
+    let plugin = match &plugin_reference {
+        Some(reference) => Some(crate::plugins::load(&crate::plugins::host()?, reference)?),
+        None => None,
+    };
+    // A spec names its plugin; a `--plugin` flag naming another one is a mistake, not an
+    // override, since the spec's grants and names were written for its own plugin.
+    if let (Some(file_plugin), Some(plugin)) = (file_plugin, &plugin)
+        && !file_plugin.id.eq_ignore_ascii_case(&plugin.info().id)
+    {
+        return Err(with_hint(
+            format!(
+                "the spec is for plugin `{}`, but `--plugin` loads plugin `{}`",
+                file_plugin.id,
+                plugin.info().id
+            ),
+            "drop `--plugin`, or use it only to point at the spec's own plugin as a bundle path",
+        ));
+    }
+
+    let (mut spec, spec_origin) = match (from_file, &arguments.spec) {
+        (Some(spec), Some(path)) => (spec, format!("`{}`", path.display())),
+        _ => {
+            // The integration id is the plugin's own id, whatever file it was loaded from.
+            let id = plugin.as_ref().map_or_else(
+                || "integration".to_owned(),
+                |plugin| plugin.info().id.clone(),
+            );
+            (
+                spec_from_flags(arguments, &id, default_domain, out)?,
+                "command-line flags".to_owned(),
+            )
+        }
     };
     if let (Some(certificate), None) = (&arguments.certificate, &arguments.spec) {
         spec.certificate = CertificateSource::File {
@@ -134,11 +172,7 @@ pub(crate) fn load(
         };
     }
 
-    let plugin_reference = arguments
-        .plugin
-        .clone()
-        .or_else(|| spec.plugin.as_ref().map(|plugin| plugin.id.clone()));
-    let Some(reference) = plugin_reference else {
+    let Some(plugin) = plugin else {
         return Ok(Integration {
             spec,
             plugin: None,
@@ -147,8 +181,6 @@ pub(crate) fn load(
             spec_path: arguments.spec.clone(),
         });
     };
-    let host = crate::plugins::host()?;
-    let plugin = crate::plugins::load(&host, &reference)?;
 
     let wanted = arguments
         .preset
@@ -199,28 +231,13 @@ pub(crate) fn load(
 
 fn spec_from_flags(
     arguments: &IntegrationArgs,
+    id: &str,
     default_domain: Option<&str>,
     out: &std::path::Path,
 ) -> anyhow::Result<IntegrationSpec> {
-    let Some(plugin) = &arguments.plugin else {
-        return Err(with_hint(
-            "no integration given",
-            "pass `--plugin hubspot` (see `sfiu plugin list`) or `--spec FILE`",
-        ));
-    };
-    // A path-like plugin reference gives its file stem as the id; ids are lower-case words.
-    let id: String = std::path::Path::new(plugin)
-        .file_stem()
-        .and_then(|stem| stem.to_str())
-        .filter(|stem| *stem != "plugin")
-        .unwrap_or("integration")
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
     // An earlier apply recorded the user in its runbook; later commands run from the same
     // folder need not repeat `--username`.
-    let recorded = fs_err::read_to_string(out.join(&id).join("runbook.json"))
+    let recorded = fs_err::read_to_string(out.join(id).join("runbook.json"))
         .ok()
         .and_then(|text| serde_json::from_str::<sfiu_runbook::Runbook>(&text).ok())
         .map(|runbook| (runbook.user.username, runbook.user.email));

@@ -20,9 +20,16 @@ pub(crate) fn load(host: &Host, reference: &str) -> anyhow::Result<Plugin> {
     let looks_like_path = reference.contains('/')
         || reference.contains('\\')
         || reference.ends_with(".toml")
-        || reference.ends_with(".wasm");
+        || reference.ends_with(".wasm")
+        || Path::new(reference).is_dir();
     if looks_like_path {
-        let path = Path::new(reference);
+        // A bundle folder stands for the `plugin.toml` inside it.
+        let folder_manifest = Path::new(reference).join(sfiu_plugin_host::BUNDLE_MANIFEST);
+        let path = if Path::new(reference).is_dir() {
+            folder_manifest.as_path()
+        } else {
+            Path::new(reference)
+        };
         host.load_path(path)
             .with_context(|| format!("failed to load the plugin at `{reference}`"))
     } else {

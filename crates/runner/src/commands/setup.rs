@@ -123,6 +123,7 @@ fn plan_json(org: &Org, prepared: &Prepared) -> serde_json::Value {
         "org_id": prepared.snapshot.facts.org_id,
         "app_kind": crate::job::kind_label(prepared.app_kind),
         "has_changes": prepared.plan.has_changes(),
+        "has_undeclared": prepared.plan.actions.iter().any(|action| action.operation == Operation::Extra),
         "actions": prepared.plan.actions,
         "problems": prepared.problems(),
         "round_trips": org.client.round_trips(),
@@ -144,7 +145,18 @@ fn plan(
     } else {
         print_plan(prepared, printer, false);
         print_problems(prepared, printer);
-        if !prepared.plan.has_changes() && !blocked {
+        let has_undeclared = prepared
+            .plan
+            .actions
+            .iter()
+            .any(|action| action.operation == Operation::Extra);
+        if has_undeclared {
+            printer.warn(
+                "the org holds rights or assignments nobody declared (lines marked `!`); apply keeps them, \
+                 `sfiu audit` reports them and `sfiu audit --fix` removes them",
+            );
+        }
+        if !prepared.plan.has_changes() && !blocked && !has_undeclared {
             printer.success("no changes: the org matches the declared state");
         }
     }

@@ -28,12 +28,28 @@ pub(crate) fn load(path: &Path) -> anyhow::Result<sfiu_core::IntegrationSpec> {
 
 fn check(arguments: &SpecCheckArgs, printer: &Printer) -> anyhow::Result<Outcome> {
     let spec = load(&arguments.file)?;
-    // The spec's own grants are checked as `apply` would check them, acknowledgements of
-    // dangerous permissions included; the plugin's preset is not known here.
-    let mut issues = sfiu_core::validate(&spec, &sfiu_core::Requirements::default()).issues;
-    // A plugin preset supplies scopes of its own, so their absence from the spec says nothing.
-    if spec.plugin.is_some() {
+    // The spec is checked as `apply` would check it: against its plugin's preset (asked
+    // offline, as for an org nothing is known about), acknowledgements included.
+    let (preset, note) = match &spec.plugin {
+        None => (sfiu_core::Requirements::default(), None),
+        Some(plugin) => match preset_requirements(arguments) {
+            Ok(requirements) => (requirements, None),
+            Err(error) => (
+                sfiu_core::Requirements::default(),
+                Some(format!(
+                    "checked the file alone: plugin `{}` preset `{}` could not be asked ({error:#})",
+                    plugin.id, plugin.preset
+                )),
+            ),
+        },
+    };
+    let mut issues = sfiu_core::validate(&spec, &preset).issues;
+    if note.is_some() {
+        // Without the preset, missing scopes and unmatched removals say nothing.
         issues.retain(|issue| issue.code != sfiu_core::codes::NO_SCOPES);
+    }
+    if let Some(note) = &note {
+        printer.warn(note);
     }
     let n_errors = issues.iter().filter(|issue| issue.is_error()).count();
 
@@ -62,4 +78,27 @@ pub(crate) fn print_issues(printer: &Printer, issues: &[sfiu_core::Issue]) {
     for issue in issues {
         printer.issue(issue, true);
     }
+}
+
+/// The requirements of the spec's plugin preset, with the features the spec switches on.
+fn preset_requirements(arguments: &SpecCheckArgs) -> anyhow::Result<sfiu_core::Requirements> {
+    let integration_args = crate::integration::IntegrationArgs {
+        plugin: None,
+        preset: None,
+        spec: Some(arguments.file.clone()),
+        username: None,
+        email: None,
+        app_kind: None,
+        certificate: None,
+    };
+    let integration = crate::integration::load(&integration_args, None, std::path::Path::new("."))?;
+    let (Some(plugin), Some(preset)) = (&integration.plugin, &integration.preset) else {
+        return Ok(sfiu_core::Requirements::default());
+    };
+    let resolved = plugin.resolve_with_features(
+        &preset.id,
+        &sfiu_plugin_host::OrgFacts::default(),
+        &integration.enabled_features(),
+    )?;
+    Ok(resolved.requirements)
 }
