@@ -910,6 +910,16 @@ impl Run<'_> {
                 .await?;
                 Ok(AppKind::ExternalClientApp)
             }
+            // The spec asked for a Connected App by name, so no fallback; say what would work.
+            Err(error) if kind == AppKind::ConnectedApp && error.downcast_ref::<app::Refused>().is_some() => {
+                Err(error.context(Hinted::new(
+                    "the org refused the Connected App the spec asks for",
+                    vec![
+                        "orgs block new Connected Apps since Spring '26; set `[app] kind = \"auto\"` or \"external-client-app\" in the spec (or `--app-kind auto`)"
+                            .to_owned(),
+                    ],
+                )))
+            }
             Err(error) => Err(error),
         }
     }
