@@ -693,6 +693,27 @@ fn audit_costs_the_same_with_10_and_5000_permission_sets() {
 }
 
 #[test]
+fn audit_of_an_integration_never_applied_says_so_once() {
+    let cx = TestContext::with_scenario(Scenario::FreshEnterprise);
+    let before = cx.written_state();
+    for extra in [&[][..], &["--fix"][..]] {
+        let mut arguments = vec!["--format", "json"];
+        arguments.extend_from_slice(extra);
+        let output = cx.run_setup("audit", &arguments);
+        output.assert_code(1);
+        let findings: Vec<String> = output
+            .all()
+            .lines()
+            .filter(|line| line.contains("\"kind\""))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(findings.len(), 1, "{}", output.block());
+        assert!(findings[0].contains("not-set-up"), "{}", output.block());
+    }
+    cx.assert_unchanged_since(&before, "audit of an integration never applied");
+}
+
+#[test]
 fn seat_report_matches_the_full_enterprise_scenario() {
     let cx = TestContext::with_scenario(Scenario::FullEnterprise);
     // No free Integration seat is a problem found: exit 1, with the report printed.

@@ -633,6 +633,30 @@ pub(crate) fn findings(
         notes: Vec::new(),
         noted_fields: BTreeSet::new(),
     };
+    // Nothing of the integration in the org: one finding says so, instead of every declared
+    // grant reported as removed.
+    let observed = &prepared.snapshot.observed;
+    if observed.user.is_none() && observed.permission_set.is_none() && observed.app.is_none() {
+        collector.findings.push(Finding {
+            kind: "not-set-up",
+            what: format!(
+                "the integration is not set up in this org: no user `{}`, no permission set `{}`, no app `{}`",
+                prepared.desired.user.username, prepared.desired.permission_set.name, prepared.desired.app.name
+            ),
+            location: "org".to_owned(),
+            since: None,
+            by: None,
+            fix: "run `sfiu apply` with the same integration and org flags".to_owned(),
+            fixable: false,
+            looks_like_revoke: false,
+        });
+        return Audit {
+            findings: collector.findings,
+            repairs: Repairs::default(),
+            notes: collector.notes,
+            noted_fields: collector.noted_fields,
+        };
+    }
     for action in &prepared.plan.actions {
         plan_finding(&mut collector, action);
     }
