@@ -249,7 +249,7 @@ fn blocked_connected_apps_lead_to_an_external_client_app_that_logs_in() {
     let output = cx.run_setup("apply", &["--format", "json"]);
     output.assert_code(0);
     let document = output.json();
-    assert_eq!(document["app_kind"], json!("External Client App"));
+    assert_eq!(document["app_kind"], json!("external-client-app"));
     let login = document["steps"]
         .as_array()
         .expect("steps")
@@ -507,7 +507,7 @@ fn server_error_on_a_new_connected_app_fails_the_app_step() {
     assert_eq!(failed.json()["applied"], json!(false));
     let again = cx.run_setup("apply", &["--format", "json"]);
     again.assert_code(0);
-    assert_eq!(again.json()["app_kind"], json!("Connected App"));
+    assert_eq!(again.json()["app_kind"], json!("connected-app"));
     assert_set_up_once(&cx, "ConnectedApp");
 }
 

@@ -26,7 +26,7 @@ use sfiu_core::{
 use sfiu_plugin_host::{OrgFacts, Resolved};
 
 pub(crate) use self::artifacts::Artifacts;
-pub(crate) use self::execute::{StepStatus, execute, kind_label};
+pub(crate) use self::execute::{StepStatus, execute};
 pub(crate) use self::observe::Snapshot;
 pub(crate) use self::report::{RunbookInputs, build_runbook, verify};
 

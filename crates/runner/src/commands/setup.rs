@@ -121,7 +121,7 @@ fn plan_json(org: &Org, prepared: &Prepared) -> serde_json::Value {
     json!({
         "integration": prepared.integration.spec.id,
         "org_id": prepared.snapshot.facts.org_id,
-        "app_kind": crate::job::kind_label(prepared.app_kind),
+        "app_kind": prepared.app_kind,
         "has_changes": prepared.plan.has_changes(),
         "has_undeclared": prepared.plan.actions.iter().any(|action| action.operation == Operation::Extra),
         "actions": prepared.plan.actions,
@@ -248,7 +248,7 @@ async fn apply(
             "org_id": prepared.snapshot.facts.org_id,
             "applied": execution.error.is_none(),
             "changed": execution.has_changes(),
-            "app_kind": crate::job::kind_label(execution.app_kind),
+            "app_kind": execution.app_kind,
             "steps": execution.steps,
             "warnings": execution.warnings,
             "problems": prepared.problems(),
